@@ -1,0 +1,225 @@
+#pragma once
+// SQLite access. One writer thread owns the only write connection: every write runs there inside
+// BEGIN IMMEDIATE, and writes that arrive together share one commit (group commit), each in its
+// own savepoint so one failing write never undoes another. Reads use a small pool of read-only
+// connections on the caller's thread. Prepared statements are cached per connection.
+#include "core/error.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+namespace bb::core {
+
+// A typed event topic; publishers declare theirs in their public header.
+struct Topic {
+    std::string_view name;
+};
+
+// A cached prepared statement in use; resets itself (releasing its read snapshot) when it dies.
+class Query {
+public:
+    explicit Query(SQLite::Statement& stmt) : stmt_(&stmt) {}
+    Query(Query&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+    Query& operator=(Query&&) = delete;
+    ~Query();
+
+    template <class... Args>
+    Query& bind(const Args&... args)
+    {
+        int index = 1;
+        (bind_one(index++, args), ...);
+        return *this;
+    }
+    bool step() { return stmt_->executeStep(); }
+    int exec() { return stmt_->exec(); }  // for writes: rows changed
+    SQLite::Column col(int index) { return stmt_->getColumn(index); }
+    std::string text(int index) { return stmt_->getColumn(index).getString(); }
+    std::optional<std::string> opt_text(int index);
+    std::int64_t int64(int index) { return stmt_->getColumn(index).getInt64(); }
+    bool is_null(int index) { return stmt_->getColumn(index).isNull(); }
+
+private:
+    void bind_one(int index, std::string_view v) { stmt_->bind(index, std::string(v)); }  // text, not blob
+    void bind_one(int index, const std::string& v) { stmt_->bind(index, v); }
+    void bind_one(int index, const char* v) { stmt_->bind(index, v); }
+    template <class T>
+        requires std::is_integral_v<T>
+    void bind_one(int index, T v)
+    {
+        stmt_->bind(index, static_cast<std::int64_t>(v));
+    }
+    void bind_one(int index, double v) { stmt_->bind(index, v); }
+    void bind_one(int index, std::nullptr_t) { stmt_->bind(index); }
+    template <class T>
+    void bind_one(int index, const std::optional<T>& v)
+    {
+        if (v) {
+            bind_one(index, *v);
+        } else {
+            stmt_->bind(index);
+        }
+    }
+
+    SQLite::Statement* stmt_;
+};
+
+// One SQLite connection plus its statement cache. SQL should be a constant string: the cache
+// keys on its text.
+class Conn {
+public:
+    Conn(const std::string& path, bool read_only, int busy_timeout_ms);
+    Query query(std::string_view sql);
+    void exec(const std::string& sql) { db_.exec(sql); }
+    SQLite::Database& raw() { return db_; }
+
+private:
+    SQLite::Database db_;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+// The write transaction handed to Db::write callbacks.
+class Tx {
+public:
+    explicit Tx(Conn& conn) : conn_(conn) {}
+    Query query(std::string_view sql) { return conn_.query(sql); }
+    void exec(const std::string& sql) { conn_.exec(sql); }
+    std::int64_t changes() { return conn_.raw().getChanges(); }
+
+    // Stores an event in the outbox, in this transaction; the bus delivers it after commit.
+    void publish(Topic topic, const boost::json::object& payload);
+    // Stores a job in this transaction; the job runner picks it up after commit.
+    void enqueue(std::string_view kind, const boost::json::object& payload, std::int64_t run_after_ms = 0);
+    // Runs after this write has committed (not if it rolled back). Keep it short: it runs on the writer.
+    void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+
+private:
+    friend class Db;
+    Conn& conn_;
+    std::vector<std::function<void()>> after_commit_;
+    bool published_ = false;
+    bool enqueued_ = false;
+};
+
+template <class T>
+struct IsResult : std::false_type {};
+template <class T, class E>
+struct IsResult<boost::system::result<T, E>> : std::true_type {};
+
+class Db {
+public:
+    struct Options {
+        std::string path;
+        int readers = 4;
+        int busy_timeout_ms = 5000;
+        int max_batch = 256;
+    };
+    explicit Db(Options options);
+    ~Db();
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    // Runs fn(Tx&) on the writer thread and returns its result once committed. A callback that
+    // throws, or returns a failed Result, has its changes rolled back. Blocks the caller: never
+    // call it from a network thread.
+    template <class F>
+    auto write(F&& fn) -> std::invoke_result_t<F&, Tx&>;
+
+    // Runs fn(Conn&) with a read-only connection on this thread.
+    template <class F>
+    auto read(F&& fn) -> std::invoke_result_t<F&, Conn&>;
+
+    // Called after a commit that published events / enqueued jobs.
+    void on_published(std::function<void()> fn) { on_published_ = std::move(fn); }
+    void on_enqueued(std::function<void()> fn) { on_enqueued_ = std::move(fn); }
+
+    // Truncates the WAL when no reader holds it (runs on the writer thread).
+    void checkpoint();
+    // Drains queued writes and stops the writer thread; further writes throw.
+    void close();
+
+    std::int64_t commits() const;
+
+private:
+    struct Pending;
+    // Returns false when the callback wants its changes rolled back.
+    void submit(const std::function<bool(Tx&)>& fn);
+    Conn& acquire_reader();
+    void release_reader(Conn& conn);
+    void writer_loop();
+    void run_batch(std::vector<Pending*>& batch);
+
+    struct State;
+    std::unique_ptr<State> state_;
+    std::function<void()> on_published_;
+    std::function<void()> on_enqueued_;
+};
+
+template <class F>
+auto
+Db::write(F&& fn) -> std::invoke_result_t<F&, Tx&>
+{
+    using R = std::invoke_result_t<F&, Tx&>;
+    std::exception_ptr failure;
+    if constexpr (std::is_void_v<R>) {
+        submit([&](Tx& tx) {
+            try {
+                fn(tx);
+                return true;
+            } catch (...) {
+                failure = std::current_exception();
+                return false;
+            }
+        });
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
+    } else {
+        std::optional<R> result;
+        submit([&](Tx& tx) {
+            try {
+                result.emplace(fn(tx));
+                if constexpr (IsResult<R>::value) {
+                    return result->has_value();
+                }
+                return true;
+            } catch (...) {
+                failure = std::current_exception();
+                return false;
+            }
+        });
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
+        return std::move(*result);
+    }
+}
+
+template <class F>
+auto
+Db::read(F&& fn) -> std::invoke_result_t<F&, Conn&>
+{
+    Conn& conn = acquire_reader();
+    struct Release {
+        Db* db;
+        Conn* conn;
+        ~Release() { db->release_reader(*conn); }
+    } release{this, &conn};
+    return fn(conn);
+}
+
+// True when e is SQLite's UNIQUE constraint failure (for turning races into 409s).
+bool is_unique_violation(const std::exception& e);
+
+}  // namespace bb::core

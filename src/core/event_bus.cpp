@@ -1,0 +1,217 @@
+#include "core/event_bus.hpp"
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace bb::core {
+
+namespace {
+constexpr int kBatch = 256;
+constexpr auto kPollInterval = std::chrono::seconds(1);
+}  // namespace
+
+std::int64_t
+retry_backoff_ms(int attempts)
+{
+    const int exponent = std::clamp(attempts - 1, 0, 20);
+    return std::min<std::int64_t>(std::int64_t{1000} << exponent, 5 * 60 * 1000);
+}
+
+struct EventBus::State {
+    Db& db;
+    struct Subscription {
+        std::string subscriber;
+        Handler handler;
+    };
+    std::map<std::string, std::vector<Subscription>, std::less<>> subscriptions;
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool woken = false;
+    bool stopping = false;
+    std::mutex deliver_mutex;  // one delivery pass at a time
+    std::atomic<std::int64_t> pending{0};
+
+    explicit State(Db& d) : db(d) {}
+};
+
+EventBus::EventBus(Db& db) : state_(std::make_unique<State>(db)) {}
+
+EventBus::~EventBus()
+{
+    stop(std::chrono::milliseconds(0));
+}
+
+void
+EventBus::subscribe(Topic topic, std::string subscriber, Handler handler)
+{
+    state_->subscriptions[std::string(topic.name)].push_back({std::move(subscriber), std::move(handler)});
+}
+
+void
+EventBus::start()
+{
+    state_->thread = std::thread([this] {
+        for (;;) {
+            int handled = 0;
+            try {
+                handled = deliver_due();
+            } catch (const std::exception& e) {
+                log::error("events", "delivery pass failed", {{"error", e.what()}});
+            }
+            std::unique_lock lock(state_->mutex);
+            if (state_->stopping) {
+                return;
+            }
+            if (handled < kBatch) {  // a full batch means more may be waiting: loop at once
+                state_->cv.wait_for(lock, kPollInterval, [&] { return state_->woken || state_->stopping; });
+            }
+            state_->woken = false;
+            if (state_->stopping) {
+                return;
+            }
+        }
+    });
+}
+
+void
+EventBus::stop(std::chrono::milliseconds flush_deadline)
+{
+    {
+        std::lock_guard lock(state_->mutex);
+        if (state_->stopping) {
+            return;
+        }
+        state_->stopping = true;
+    }
+    state_->cv.notify_all();
+    if (state_->thread.joinable()) {
+        state_->thread.join();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + flush_deadline;
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            if (deliver_due() == 0) {
+                break;
+            }
+        } catch (const std::exception& e) {
+            log::error("events", "flush failed", {{"error", e.what()}});
+            break;
+        }
+    }
+}
+
+void
+EventBus::wake()
+{
+    {
+        std::lock_guard lock(state_->mutex);
+        state_->woken = true;
+    }
+    state_->cv.notify_one();
+}
+
+std::int64_t
+EventBus::pending() const
+{
+    return state_->pending.load();
+}
+
+int
+EventBus::deliver_due()
+{
+    std::lock_guard pass(state_->deliver_mutex);
+    std::vector<Event> events;
+    state_->db.read([&](Conn& conn) {
+        auto q = conn.query("SELECT id, topic, payload, created_ms FROM core_outbox WHERE delivered_ms IS NULL "
+                            "ORDER BY id LIMIT 256");
+        while (q.step()) {
+            Event e;
+            e.id = q.text(0);
+            e.topic = q.text(1);
+            e.payload = boost::json::parse(q.text(2)).as_object();
+            e.created_ms = q.int64(3);
+            events.push_back(std::move(e));
+        }
+        auto count = conn.query("SELECT COUNT(*) FROM core_outbox WHERE delivered_ms IS NULL");
+        count.step();
+        state_->pending = count.int64(0);
+    });
+    if (events.empty()) {
+        return 0;
+    }
+    int handled = 0;
+    const auto now = clock::now_ms();
+    // One transaction for the whole batch (one fsync); each delivery in its own savepoint.
+    state_->db.write([&](Tx& tx) {
+        for (const auto& event : events) {
+            bool all_done = true;
+            auto subs = state_->subscriptions.find(event.topic);
+            if (subs != state_->subscriptions.end()) {
+                for (const auto& sub : subs->second) {
+                    auto receipt = tx.query("SELECT done, attempts, next_attempt_ms FROM core_event_receipts "
+                                            "WHERE event_id = ? AND subscriber = ?");
+                    receipt.bind(event.id, sub.subscriber);
+                    int attempts = 0;
+                    if (receipt.step()) {
+                        if (receipt.int64(0) != 0) {
+                            continue;  // this subscriber already has it
+                        }
+                        attempts = static_cast<int>(receipt.int64(1));
+                        if (receipt.int64(2) > now) {
+                            all_done = false;
+                            continue;  // backing off
+                        }
+                    }
+                    std::string failure;
+                    tx.exec("SAVEPOINT delivery");
+                    try {
+                        auto result = sub.handler(event, tx);
+                        if (!result) {
+                            failure = result.error().message;
+                        }
+                    } catch (const std::exception& e) {
+                        failure = e.what();
+                    }
+                    if (failure.empty()) {
+                        tx.query("INSERT INTO core_event_receipts (event_id, subscriber, done, attempts) VALUES (?, ?, 1, ?) "
+                                 "ON CONFLICT (event_id, subscriber) DO UPDATE SET done = 1, attempts = excluded.attempts")
+                            .bind(event.id, sub.subscriber, attempts + 1)
+                            .exec();
+                        tx.exec("RELEASE delivery");
+                    } else {
+                        tx.exec("ROLLBACK TO delivery");
+                        tx.exec("RELEASE delivery");
+                        all_done = false;
+                        log::warn("events", "delivery failed; will retry",
+                                  {{"event_id", event.id}, {"topic", event.topic}, {"subscriber", sub.subscriber},
+                                   {"attempt", attempts + 1}, {"error", failure}});
+                        tx.query("INSERT INTO core_event_receipts (event_id, subscriber, done, attempts, next_attempt_ms, "
+                                 "last_error) VALUES (?, ?, 0, ?, ?, ?) ON CONFLICT (event_id, subscriber) DO UPDATE SET "
+                                 "attempts = excluded.attempts, next_attempt_ms = excluded.next_attempt_ms, "
+                                 "last_error = excluded.last_error")
+                            .bind(event.id, sub.subscriber, attempts + 1, now + retry_backoff_ms(attempts + 1), failure)
+                            .exec();
+                    }
+                }
+            }
+            if (all_done) {
+                tx.query("UPDATE core_outbox SET delivered_ms = ? WHERE id = ?").bind(now, event.id).exec();
+                ++handled;
+            }
+        }
+    });
+    return handled;
+}
+
+}  // namespace bb::core

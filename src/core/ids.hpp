@@ -1,0 +1,10 @@
+#pragma once
+// Opaque, time-ordered ids (UUIDv7). Within one process each id sorts after the previous one,
+// so "everything after id X" is well defined for cursors and ?since=.
+#include <string>
+
+namespace bb::core {
+
+std::string new_id();
+
+}  // namespace bb::core

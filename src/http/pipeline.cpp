@@ -1,0 +1,204 @@
+#include "http/pipeline.hpp"
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/rate_limiter.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace bb::http {
+namespace {
+
+constexpr std::string_view kSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+bool
+has_header(const Response& res, std::string_view name)
+{
+    return std::any_of(res.headers.begin(), res.headers.end(), [&](const auto& h) {
+        return h.first.size() == name.size() &&
+               std::equal(h.first.begin(), h.first.end(), name.begin(),
+                          [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    });
+}
+
+bool
+sane_request_id(std::string_view id)
+{
+    return !id.empty() && id.size() <= 128 &&
+           std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// Counters are looked up once per (labels) and per thread, then bumped without a lock.
+core::Counter&
+request_counter(core::Metrics& metrics, std::string_view method, std::string_view route, int status)
+{
+    thread_local std::unordered_map<std::string, core::Counter*> cache;
+    std::string labels = fmt::format("method=\"{}\",route=\"{}\",status=\"{}\"", method, route, status);
+    auto it = cache.find(labels);
+    if (it == cache.end()) {
+        auto* counter = &metrics.counter("backbeat_http_requests_total", "HTTP requests by method, route and status", labels);
+        it = cache.emplace(std::move(labels), counter).first;
+    }
+    return *it->second;
+}
+
+core::Histogram&
+request_histogram(core::Metrics& metrics, std::string_view route)
+{
+    thread_local std::unordered_map<std::string, core::Histogram*> cache;
+    auto it = cache.find(std::string(route));
+    if (it == cache.end()) {
+        auto* h = &metrics.histogram("backbeat_http_request_duration_seconds", "HTTP request latency by route",
+                                     fmt::format("route=\"{}\"", route));
+        it = cache.emplace(std::string(route), h).first;
+    }
+    return *it->second;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Router& router, core::Metrics& metrics, Options options)
+    : router_(router), metrics_(metrics), options_(std::move(options))
+{
+}
+
+bool
+Pipeline::origin_allowed(std::string_view origin) const
+{
+    return std::any_of(options_.cors_origins.begin(), options_.cors_origins.end(),
+                       [&](const std::string& allowed) { return allowed == "*" || allowed == origin; });
+}
+
+Pipeline::Routed
+Pipeline::route(Request& req, bool draining) const
+{
+    Routed out;
+    if (auto id = req.header("X-Request-Id"); sane_request_id(id)) {
+        req.request_id = id;
+    } else {
+        req.request_id = core::new_id();
+    }
+    if (draining) {
+        out.early = Response::error({core::Code::kUnavailable, "shutting_down", "the server is shutting down", {}});
+        return out;
+    }
+    if (req.method == "OPTIONS" && !req.header("Access-Control-Request-Method").empty()) {
+        Response preflight = Response::text(204, "");
+        preflight.content_type.clear();
+        out.early = std::move(preflight);
+        return out;
+    }
+    auto match = router_.match(req.method, req.path);
+    if (match.route != nullptr) {
+        req.params = std::move(match.params);
+        out.route = match.route;
+        return out;
+    }
+    if (!match.allow.empty()) {
+        out.early = Response::error({core::Code::kMethodNotAllowed, "method_not_allowed",
+                                     fmt::format("{} is not allowed here; use {}", req.method, match.allow), {}})
+                        .with_header("Allow", match.allow);
+        return out;
+    }
+    const bool api_path = req.path.starts_with("/api/") || req.path == "/api";
+    if ((req.method == "GET" || req.method == "HEAD") && !api_path && router_.fallback()) {
+        auto reply = router_.fallback()(req);
+        out.early = reply ? std::move(*reply) : Response::error(reply.error());
+        return out;
+    }
+    out.early = Response::error(core::not_found(fmt::format("{} {}", req.method, req.path)));
+    return out;
+}
+
+Response
+Pipeline::handle(const Route* route, Request& req) const
+{
+    core::log::RequestScope scope(req.request_id);
+    try {
+        return authenticate_and_run(*route, req);
+    } catch (const core::ErrorException& e) {
+        return Response::error(e.error);
+    } catch (const std::exception& e) {
+        core::log::error("http", "handler failed", {{"route", route->path}, {"error", e.what()}});
+        return Response::error(core::internal());
+    }
+}
+
+Response
+Pipeline::authenticate_and_run(const Route& route, Request& req) const
+{
+    auto authorization = req.header("Authorization");
+    if (authorization.size() > 7 && (authorization.starts_with("Bearer ") || authorization.starts_with("bearer "))) {
+        if (router_.authenticator()) {
+            auto principal = router_.authenticator()(authorization.substr(7));
+            if (principal) {
+                req.principal = std::move(*principal);
+            } else if (route.auth == Auth::kRequired) {
+                return Response::error(principal.error());
+            }
+            // On a public route a stale token is ignored: the request is served as anonymous.
+        }
+    }
+    if (route.auth == Auth::kRequired && !req.principal) {
+        return Response::error(core::unauthorized());
+    }
+    if (route.limiter != nullptr) {
+        if (int wait = route.limiter->take(req.client_addr); wait > 0) {
+            return Response::error(core::rate_limited(wait));
+        }
+    }
+    auto reply = route.handler(req);
+    return reply ? std::move(*reply) : Response::error(reply.error());
+}
+
+void
+Pipeline::finish(const Request& req, const Route* route, Response& res,
+                 std::chrono::steady_clock::time_point started) const
+{
+    res.with_header("X-Request-Id", req.request_id);
+    if (!has_header(res, "X-Content-Type-Options")) {
+        res.with_header("X-Content-Type-Options", "nosniff");
+    }
+    if (!has_header(res, "Content-Security-Policy")) {
+        res.with_header("Content-Security-Policy", std::string(kSecurityPolicy));
+    }
+    res.with_header("X-Frame-Options", "DENY");
+    res.with_header("Referrer-Policy", "no-referrer");
+    if (auto origin = req.header("Origin"); !origin.empty() && origin_allowed(origin)) {
+        res.with_header("Access-Control-Allow-Origin", std::string(origin));
+        res.with_header("Vary", "Origin");
+        res.with_header("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, ETag, Content-Range");
+        if (req.method == "OPTIONS") {
+            res.with_header("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+            res.with_header("Access-Control-Allow-Headers",
+                            "Authorization, Content-Type, Idempotency-Key, X-Request-Id, Range, If-None-Match");
+            res.with_header("Access-Control-Max-Age", "600");
+        }
+    }
+
+    const std::string_view route_label = route != nullptr ? std::string_view(route->path) : "unmatched";
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    static constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    const bool known = std::find(std::begin(kMethods), std::end(kMethods), req.method) != std::end(kMethods);
+    request_counter(metrics_, known ? req.method : "OTHER", route_label, res.status).add();
+    request_histogram(metrics_, route_label).observe(seconds);
+    if (options_.access_log) {
+        core::log::RequestScope scope(req.request_id);
+        core::log::info("http", "request",
+                        {{"method", req.method},
+                         {"path", req.path},
+                         {"route", route_label},
+                         {"status", res.status},
+                         {"duration_us", static_cast<std::int64_t>(seconds * 1e6)},
+                         {"client", req.client_addr},
+                         {"bytes", res.body.size()}});
+    }
+}
+
+}  // namespace bb::http

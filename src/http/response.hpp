@@ -1,0 +1,29 @@
+#pragma once
+// The response as modules build it. JSON answers are the common case.
+#include "core/error.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bb::http {
+
+struct Response {
+    int status = 200;
+    std::string content_type = "application/json; charset=utf-8";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    static Response json(int status, const boost::json::value& value);
+    static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+    static Response error(const core::Error& error);
+    Response& with_header(std::string name, std::string value);
+};
+
+// What handlers return: a response, or an error that the server renders as the API's envelope.
+using Reply = core::Result<Response>;
+
+}  // namespace bb::http

@@ -1,0 +1,96 @@
+#pragma once
+// Routes by method and path pattern ("/api/users/{user_id}"). Literal segments win over
+// parameters. Each route carries what the server must do around it (auth, where it runs, body
+// limit, rate limit) and its OpenAPI description, so the spec is generated from the routes
+// themselves and cannot drift from them.
+#include "core/error.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bb::core {
+class RateLimiter;
+}
+
+namespace bb::http {
+
+enum class Auth {
+    kPublic,    // no token needed; a valid one still sets the principal
+    kRequired,  // 401 without a valid token
+};
+
+enum class Exec {
+    kInline,    // runs on a network thread: quick, never blocks (cached or point reads)
+    kBlocking,  // runs on the blocking pool: writes (group commit waits), hashing, heavy reads
+};
+
+using Handler = std::function<Reply(const Request&)>;
+
+struct Doc {
+    std::string summary;
+    std::string tag;
+    std::string request;  // schema name of the JSON body, if any
+    std::vector<std::pair<int, std::string>> responses;  // status -> schema name ("" = none)
+    std::vector<std::string> query;  // query parameter names
+};
+
+// Written with designated initializers, handler last: {.method, .path, .auth, ..., .doc, .handler}.
+struct Route {
+    std::string method;
+    std::string path;
+    Auth auth = Auth::kPublic;
+    Exec exec = Exec::kInline;
+    std::int64_t body_limit = 0;           // 0 = the server's JSON limit
+    core::RateLimiter* limiter = nullptr;  // per client address
+    Doc doc;
+    Handler handler;
+};
+
+class Router {
+public:
+    Router();
+    ~Router();
+
+    void add(Route route);
+    // Components for the OpenAPI spec; json is a JSON Schema object as text.
+    void schema(const std::string& name, std::string_view json);
+
+    struct Match {
+        const Route* route = nullptr;
+        std::vector<std::pair<std::string, std::string>> params;
+        std::string allow;  // when the path exists but not for this method: "GET, POST"
+    };
+    Match match(std::string_view method, std::string_view path) const;
+
+    // Turns a bearer token into a principal (set by the users module).
+    using Authenticator = std::function<core::Result<Principal>(std::string_view token)>;
+    void set_authenticator(Authenticator fn) { authenticator_ = std::move(fn); }
+    const Authenticator& authenticator() const { return authenticator_; }
+
+    // Answers GET/HEAD requests that match no route (the web UI).
+    void set_fallback(Handler fn) { fallback_ = std::move(fn); }
+    const Handler& fallback() const { return fallback_; }
+
+    boost::json::object openapi(std::string_view version) const;
+    const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+private:
+    struct Node;
+    std::unique_ptr<Node> root_;
+    std::vector<std::unique_ptr<Route>> routes_;
+    std::map<std::string, boost::json::value> schemas_;
+    Authenticator authenticator_;
+    Handler fallback_;
+};
+
+}  // namespace bb::http

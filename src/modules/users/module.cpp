@@ -1,0 +1,69 @@
+#include "core/config.hpp"
+#include "core/event_bus.hpp"
+#include "http/router.hpp"
+#include "modules/users/profile_cache.hpp"
+#include "modules/users/routes.hpp"
+#include "modules/users/service.hpp"
+#include "modules/users/users.hpp"
+
+#include <thread>
+
+namespace bb::users {
+
+struct UsersModule::Impl {
+    ProfileCache profiles;
+    core::RateLimiter auth_limiter;
+    Service service;
+
+    explicit Impl(core::Services& s)
+        : auth_limiter(s.config.auth_rate, std::chrono::minutes(1)),
+          service(s.db, s.secret,
+                  {.token_ttl_s = s.config.token_ttl_s,
+                   .hash_slots = s.config.hash_concurrency > 0 ? s.config.hash_concurrency
+                                                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+                   .hash_queue = s.config.hash_queue},
+                  [this](const std::string& user_id) { profiles.drop(user_id); })
+    {
+    }
+};
+
+UsersModule::UsersModule(core::Services& services) : impl_(std::make_unique<Impl>(services)) {}
+
+UsersModule::~UsersModule() = default;
+
+void
+UsersModule::register_routes(http::Router& router)
+{
+    users::register_routes(router, impl_->service, impl_->profiles, impl_->auth_limiter);
+    router.set_authenticator([this](std::string_view token) { return impl_->service.authenticate(token); });
+}
+
+void
+UsersModule::subscribe(core::EventBus&)
+{
+    // The beats module's events will keep beats_count current once it exists.
+}
+
+core::Health
+UsersModule::health() const
+{
+    return {};
+}
+
+std::optional<UserSummary>
+UsersModule::find(std::string_view id_or_username) const
+{
+    return impl_->service.find(id_or_username);
+}
+
+core::Result<UserSummary>
+UsersModule::create(const NewUser& user)
+{
+    auto done = impl_->service.signup(user);
+    if (!done) {
+        return done.error();
+    }
+    return UserSummary{done->account.id, done->account.username, done->account.role};
+}
+
+}  // namespace bb::users

@@ -1,0 +1,15 @@
+#pragma once
+// The users module's HTTP adapters: parse, call the service, serialise.
+#include "core/rate_limiter.hpp"
+#include "modules/users/profile_cache.hpp"
+#include "modules/users/service.hpp"
+
+namespace bb::http {
+class Router;
+}
+
+namespace bb::users {
+
+void register_routes(http::Router& router, Service& service, ProfileCache& profiles, core::RateLimiter& auth_limiter);
+
+}  // namespace bb::users

@@ -1,0 +1,55 @@
+#pragma once
+// The users module's public face: the events it publishes, what other modules may ask of it,
+// and the module itself for main.cpp. Everything else in this folder is private.
+#include "core/db.hpp"
+#include "core/error.hpp"
+#include "core/module.hpp"
+#include "core/services.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace bb::users {
+
+// Payload: {user_id, username, created_at}
+inline constexpr core::Topic kUserRegistered{"user.registered"};
+// Payload: {user_id}. Other modules take the user's content out of the store.
+inline constexpr core::Topic kUserDeleted{"user.deleted"};
+// Payload: {follower_id, follower_username, user_id} (user_id is the one being followed)
+inline constexpr core::Topic kUserFollowed{"user.followed"};
+
+struct UserSummary {
+    std::string user_id;
+    std::string username;
+    std::string role;
+};
+
+struct NewUser {
+    std::string username;
+    std::string email;
+    std::string password;
+    bool admin = false;
+};
+
+class UsersModule : public core::Module {
+public:
+    explicit UsersModule(core::Services& services);
+    ~UsersModule() override;
+
+    std::string_view name() const override { return "users"; }
+    void register_routes(http::Router& router) override;
+    void subscribe(core::EventBus& bus) override;
+    core::Health health() const override;
+
+    // Accepts a user id or a username (case-insensitive). Deleted users are not found.
+    std::optional<UserSummary> find(std::string_view id_or_username) const;
+    // The admin CLI's `user create`.
+    core::Result<UserSummary> create(const NewUser& user);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bb::users
