@@ -24,10 +24,11 @@ struct Setting {
     Apply apply;
 };
 
+// A setting's parser says only what is wrong; apply() adds which setting and where it came from.
 Error
-bad_value(const std::string& name, const std::string& why)
+problem(std::string why)
 {
-    return Error{Code::kBadRequest, "bad_config", fmt::format("invalid value for {}: {}", name, why), {}};
+    return Error{Code::kBadRequest, "bad_config", std::move(why), {}};
 }
 
 template <class T>
@@ -38,10 +39,10 @@ integer(T Config::*field, std::int64_t min, std::int64_t max)
         std::int64_t n = 0;
         auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
         if (ec != std::errc() || ptr != v.data() + v.size()) {
-            return bad_value("", fmt::format("'{}' is not a whole number", v));
+            return problem(fmt::format("'{}' is not a whole number", v));
         }
         if (n < min || n > max) {
-            return bad_value("", fmt::format("{} is outside {}..{}", n, min, max));
+            return problem(fmt::format("{} is outside {}..{}", n, min, max));
         }
         c.*field = static_cast<T>(n);
         return {};
@@ -84,7 +85,7 @@ boolean(bool Config::*field)
         } else if (v == "false" || v == "0" || v == "off" || v == "no") {
             c.*field = false;
         } else {
-            return bad_value("", fmt::format("'{}' is not true or false", v));
+            return problem(fmt::format("'{}' is not true or false", v));
         }
         return {};
     };
@@ -102,7 +103,7 @@ apply_listen(Config& c, const std::string& v)
         }
     }
     if (port < 0 || port > 65535) {
-        return bad_value("", fmt::format("'{}' is not HOST:PORT", v));
+        return problem(fmt::format("'{}' is not HOST:PORT", v));
     }
     c.listen = v;
     return {};
@@ -121,7 +122,7 @@ settings()
              } else if (v == "text") {
                  c.log_format = log::Format::kText;
              } else {
-                 return bad_value("", fmt::format("'{}' is not json or text", v));
+                 return problem(fmt::format("'{}' is not json or text", v));
              }
              return {};
          }},
@@ -132,7 +133,7 @@ settings()
                  {"warn", log::Level::kWarn}, {"error", log::Level::kError}};
              auto it = levels.find(v);
              if (it == levels.end()) {
-                 return bad_value("", fmt::format("'{}' is not debug, info, warn or error", v));
+                 return problem(fmt::format("'{}' is not debug, info, warn or error", v));
              }
              c.log_level = it->second;
              return {};
@@ -197,9 +198,7 @@ apply(Config& c, const Setting& s, const std::string& value, const std::string& 
     auto r = s.apply(c, value);
     if (!r) {
         auto e = r.error();
-        const auto colon = e.message.find(": ");
-        e.message = fmt::format("invalid value for {} ({}): {}", s.name, where,
-                                colon == std::string::npos ? e.message : e.message.substr(colon + 2));
+        e.message = fmt::format("invalid value for {} ({}): {}", s.name, where, e.message);
         return e;
     }
     return {};
@@ -210,19 +209,19 @@ apply_file(Config& c, const std::string& path)
 {
     std::ifstream in(path);
     if (!in) {
-        return bad_value("config", fmt::format("cannot read config file {}", path));
+        return problem(fmt::format("cannot read config file {}", path));
     }
     std::stringstream buffer;
     buffer << in.rdbuf();
     boost::system::error_code ec;
     auto value = boost::json::parse(buffer.str(), ec);
     if (ec || !value.is_object()) {
-        return bad_value("config", fmt::format("{} is not a JSON object", path));
+        return problem(fmt::format("config file {} is not a JSON object", path));
     }
     for (const auto& [key, v] : value.as_object()) {
         const Setting* s = find_setting(std::string(key));
         if (s == nullptr) {
-            return bad_value("config", fmt::format("{} has an unknown key '{}'", path, std::string_view(key)));
+            return problem(fmt::format("config file {} has an unknown key '{}'", path, std::string_view(key)));
         }
         std::string text;
         if (v.is_string()) {
@@ -266,7 +265,7 @@ parse_command_line(const std::vector<std::string>& args, const std::map<std::str
         const bool is_setting = find_setting(name) != nullptr || name == "config";
         const bool is_command_flag = std::find(command_flags.begin(), command_flags.end(), name) != command_flags.end();
         if (!is_setting && !is_command_flag) {
-            return bad_value("", fmt::format("unknown flag {}", arg));
+            return problem(fmt::format("unknown flag {} (see backbeat --help)", arg));
         }
         if (!value) {
             // A flag with no value is a switch (--admin); otherwise the next word is its value.
@@ -275,7 +274,7 @@ parse_command_line(const std::vector<std::string>& args, const std::map<std::str
             } else if (is_command_flag) {
                 value = "true";
             } else {
-                return Error{Code::kBadRequest, "bad_config", fmt::format("flag --{} needs a value", flag_name(name)), {}};
+                return problem(fmt::format("flag --{} needs a value", flag_name(name)));
             }
         }
         (is_setting ? flags : out.options)[name] = *value;

@@ -13,7 +13,8 @@ namespace {
 
 std::atomic<Format> g_format{Format::kJson};
 std::atomic<Level> g_min_level{Level::kInfo};
-thread_local std::string t_request_id;
+// Points at the request id owned by the RequestScope creator, which outlives the scope.
+thread_local std::string_view t_request_id;
 
 std::string_view
 level_name(Level level)
@@ -90,14 +91,14 @@ write(Level level, std::string_view module, std::string_view msg, const boost::j
     write_line(line);
 }
 
-RequestScope::RequestScope(std::string_view request_id) : previous_(std::move(t_request_id))
+RequestScope::RequestScope(std::string_view request_id) : previous_(t_request_id)
 {
     t_request_id = request_id;
 }
 
 RequestScope::~RequestScope()
 {
-    t_request_id = std::move(previous_);
+    t_request_id = previous_;
 }
 
 std::string_view

@@ -20,7 +20,8 @@ inline void info(std::string_view m, std::string_view msg, const boost::json::ob
 inline void warn(std::string_view m, std::string_view msg, const boost::json::object& f = {}) { write(Level::kWarn, m, msg, f); }
 inline void error(std::string_view m, std::string_view msg, const boost::json::object& f = {}) { write(Level::kError, m, msg, f); }
 
-// Tags every record written on this thread with a request id while it lives.
+// Tags every record written on this thread with a request id while it lives. The id is not
+// copied: it must outlive the scope.
 class RequestScope {
 public:
     explicit RequestScope(std::string_view request_id);
@@ -29,7 +30,7 @@ public:
     RequestScope& operator=(const RequestScope&) = delete;
 
 private:
-    std::string previous_;
+    std::string_view previous_;
 };
 
 std::string_view current_request_id();

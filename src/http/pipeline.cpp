@@ -13,20 +13,6 @@
 namespace bb::http {
 namespace {
 
-constexpr std::string_view kSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-bool
-has_header(const Response& res, std::string_view name)
-{
-    return std::any_of(res.headers.begin(), res.headers.end(), [&](const auto& h) {
-        return h.first.size() == name.size() &&
-               std::equal(h.first.begin(), h.first.end(), name.begin(),
-                          [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-    });
-}
-
 bool
 sane_request_id(std::string_view id)
 {
@@ -34,29 +20,45 @@ sane_request_id(std::string_view id)
            std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// Counters are looked up once per (labels) and per thread, then bumped without a lock.
+// Counters are looked up once per (route, method, status) and per thread, then bumped without a
+// lock; the key is built from the route's address, so no string is formatted per request.
+struct CounterKey {
+    const void* route;
+    std::string_view method;
+    int status;
+    bool operator==(const CounterKey&) const = default;
+};
+struct CounterKeyHash {
+    std::size_t operator()(const CounterKey& k) const
+    {
+        return std::hash<const void*>()(k.route) ^ (std::hash<std::string_view>()(k.method) << 1) ^
+               (static_cast<std::size_t>(k.status) << 7);
+    }
+};
+
 core::Counter&
-request_counter(core::Metrics& metrics, std::string_view method, std::string_view route, int status)
+request_counter(core::Metrics& metrics, const void* route_key, std::string_view method, std::string_view route, int status)
 {
-    thread_local std::unordered_map<std::string, core::Counter*> cache;
-    std::string labels = fmt::format("method=\"{}\",route=\"{}\",status=\"{}\"", method, route, status);
-    auto it = cache.find(labels);
+    thread_local std::unordered_map<CounterKey, core::Counter*, CounterKeyHash> cache;
+    const CounterKey key{route_key, method, status};
+    auto it = cache.find(key);
     if (it == cache.end()) {
-        auto* counter = &metrics.counter("backbeat_http_requests_total", "HTTP requests by method, route and status", labels);
-        it = cache.emplace(std::move(labels), counter).first;
+        auto* counter = &metrics.counter("backbeat_http_requests_total", "HTTP requests by method, route and status",
+                                         fmt::format("method=\"{}\",route=\"{}\",status=\"{}\"", method, route, status));
+        it = cache.emplace(key, counter).first;
     }
     return *it->second;
 }
 
 core::Histogram&
-request_histogram(core::Metrics& metrics, std::string_view route)
+request_histogram(core::Metrics& metrics, const void* route_key, std::string_view route)
 {
-    thread_local std::unordered_map<std::string, core::Histogram*> cache;
-    auto it = cache.find(std::string(route));
+    thread_local std::unordered_map<const void*, core::Histogram*> cache;
+    auto it = cache.find(route_key);
     if (it == cache.end()) {
         auto* h = &metrics.histogram("backbeat_http_request_duration_seconds", "HTTP request latency by route",
                                      fmt::format("route=\"{}\"", route));
-        it = cache.emplace(std::string(route), h).first;
+        it = cache.emplace(route_key, h).first;
     }
     return *it->second;
 }
@@ -162,14 +164,6 @@ Pipeline::finish(const Request& req, const Route* route, Response& res,
                  std::chrono::steady_clock::time_point started) const
 {
     res.with_header("X-Request-Id", req.request_id);
-    if (!has_header(res, "X-Content-Type-Options")) {
-        res.with_header("X-Content-Type-Options", "nosniff");
-    }
-    if (!has_header(res, "Content-Security-Policy")) {
-        res.with_header("Content-Security-Policy", std::string(kSecurityPolicy));
-    }
-    res.with_header("X-Frame-Options", "DENY");
-    res.with_header("Referrer-Policy", "no-referrer");
     if (auto origin = req.header("Origin"); !origin.empty() && origin_allowed(origin)) {
         res.with_header("Access-Control-Allow-Origin", std::string(origin));
         res.with_header("Vary", "Origin");
@@ -185,9 +179,10 @@ Pipeline::finish(const Request& req, const Route* route, Response& res,
     const std::string_view route_label = route != nullptr ? std::string_view(route->path) : "unmatched";
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     static constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
-    const bool known = std::find(std::begin(kMethods), std::end(kMethods), req.method) != std::end(kMethods);
-    request_counter(metrics_, known ? req.method : "OTHER", route_label, res.status).add();
-    request_histogram(metrics_, route_label).observe(seconds);
+    auto known = std::find(std::begin(kMethods), std::end(kMethods), req.method);
+    const std::string_view method = known != std::end(kMethods) ? *known : std::string_view("OTHER");
+    request_counter(metrics_, route, method, route_label, res.status).add();
+    request_histogram(metrics_, route, route_label).observe(seconds);
     if (options_.access_log) {
         core::log::RequestScope scope(req.request_id);
         core::log::info("http", "request",

@@ -5,6 +5,7 @@
 #include "core/metrics.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
+#include "http/wire.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -29,11 +30,22 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// A socket bound to its connection's strand (a concrete executor: no type erasure per operation).
+using Strand = net::strand<net::io_context::executor_type>;
+using Socket = net::basic_stream_socket<tcp, Strand>;
+
+std::int64_t
+steady_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::int64_t kBlockingQueueLimit = 4096;
 
 std::string
-client_address(const tcp::socket& socket)
+client_address(const Socket& socket)
 {
     boost::system::error_code ec;
     auto endpoint = socket.remote_endpoint(ec);
@@ -62,6 +74,7 @@ struct Server::Impl {
     net::signal_set signals{ioc, SIGINT, SIGTERM};
     net::thread_pool blocking;
     net::steady_timer drain_timer{ioc};
+    net::steady_timer sweep_timer{ioc};
 
     Impl(Options o, const Router& r, core::Metrics& m)
         : options(std::move(o)),
@@ -74,6 +87,7 @@ struct Server::Impl {
     }
 
     void do_accept();
+    void sweep();
     void begin_drain();
     void check_drained();
     std::string resolve_client(const std::string& peer, std::string_view forwarded_for) const;
@@ -83,8 +97,8 @@ struct Server::Impl {
 // holding shared_from_this(), do_x/on_x pairs, a timeout on every read.
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, Server::Impl& server)
-        : stream_(std::move(socket)), server_(server), peer_(client_address(stream_.socket()))
+    Session(Socket socket, Server::Impl& server)
+        : stream_(std::move(socket)), server_(server), peer_(client_address(stream_))
     {
     }
 
@@ -101,10 +115,23 @@ public:
         net::post(stream_.get_executor(), [self = shared_from_this()] {
             if (!self->busy_) {
                 beast::error_code ec;
-                self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-                self->stream_.socket().close(ec);
+                self->stream_.shutdown(tcp::socket::shutdown_both, ec);
+                self->stream_.close(ec);
             }
         });
+    }
+
+    // Called by the sweeper: a read or write that outlived its deadline ends the connection.
+    // Cheaper than a timer per operation; the resolution is the sweep interval (1 s).
+    void close_if_overdue(std::int64_t now_ms)
+    {
+        const auto deadline = deadline_ms_.load(std::memory_order_relaxed);
+        if (deadline != 0 && deadline < now_ms) {
+            net::post(stream_.get_executor(), [self = shared_from_this()] {
+                beast::error_code ec;
+                self->stream_.close(ec);
+            });
+        }
     }
 
 private:
@@ -113,7 +140,7 @@ private:
         parser_.emplace();
         parser_->header_limit(kHeaderLimit);
         parser_->body_limit(boost::none);
-        stream_.expires_after(requests_ == 0 ? server_.options.read_timeout : server_.options.idle_timeout);
+        expire_after(requests_ == 0 ? server_.options.read_timeout : server_.options.idle_timeout);
         busy_ = false;
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  beast::bind_front_handler(&Session::on_read_header, shared_from_this()));
@@ -148,7 +175,7 @@ private:
             return respond(Response::error(too_large(limit)));
         }
         parser_->body_limit(static_cast<std::uint64_t>(limit));
-        stream_.expires_after(server_.options.read_timeout);
+        expire_after(server_.options.read_timeout);
         if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
             auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
             return bhttp::async_write(stream_, *cont,
@@ -217,6 +244,7 @@ private:
         }
         req_.client_addr = server_.resolve_client(peer_, msg["X-Forwarded-For"]);
         keep_alive_ = msg.keep_alive();
+        http10_ = msg.version() == 10;
         return true;
     }
 
@@ -248,40 +276,27 @@ private:
     {
         server_.pipeline.finish(req_, route_, res, started_);
         const bool keep_alive = keep_alive_ && !server_.draining.load();
-        const bool head = req_.method == "HEAD";
-        auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), 11);
-        if (!res.content_type.empty()) {
-            msg->set(bhttp::field::content_type, res.content_type);
-        }
-        for (auto& [name, value] : res.headers) {
-            msg->insert(name, value);
-        }
-        msg->keep_alive(keep_alive);
-        if (head) {
-            msg->content_length(res.body.size());
-        } else {
-            msg->body() = std::move(res.body);
-            msg->prepare_payload();
-        }
-        auto write_done = [self = shared_from_this(), msg, keep_alive, head](beast::error_code ec, std::size_t) {
+        out_ = to_wire(res, {.keep_alive = keep_alive, .head = req_.method == "HEAD", .http10 = http10_});
+        expire_after(server_.options.read_timeout);  // a client that stops reading is cut off too
+        net::async_write(stream_, net::buffer(out_), [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
             self->done_request();
             if (ec) {
                 return self->fail(ec);
             }
             if (!keep_alive) {
                 beast::error_code ignored;
-                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                self->deadline_ms_ = 0;
+                self->stream_.shutdown(tcp::socket::shutdown_send, ignored);
                 return;
             }
             self->do_read_header();
-        };
-        if (head) {
-            // Send the header alone: the length is the GET body's, but no body follows.
-            auto sr = std::make_shared<bhttp::response_serializer<bhttp::string_body>>(*msg);
-            return bhttp::async_write_header(stream_, *sr,
-                                             [sr, write_done](beast::error_code ec, std::size_t n) { write_done(ec, n); });
-        }
-        bhttp::async_write(stream_, *msg, write_done);
+        });
+    }
+
+    void expire_after(std::chrono::seconds timeout)
+    {
+        deadline_ms_.store(steady_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(),
+                           std::memory_order_relaxed);
     }
 
     void done_request()
@@ -296,14 +311,15 @@ private:
     void fail(beast::error_code ec)
     {
         done_request();
-        if (ec == net::error::operation_aborted || ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
+        if (ec == net::error::operation_aborted || ec == net::error::bad_descriptor || ec == bhttp::error::end_of_stream ||
             ec == net::error::eof || ec == net::error::connection_reset) {
             return;
         }
         core::log::debug("http", "connection error", {{"error", ec.message()}});
     }
 
-    beast::tcp_stream stream_;
+    Socket stream_;
+    std::atomic<std::int64_t> deadline_ms_{0};
     Server::Impl& server_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -315,6 +331,8 @@ private:
     std::uint64_t requests_ = 0;
     std::chrono::steady_clock::time_point started_;
     std::string peer_;  // the socket's remote address, read once
+    std::string out_;   // the answer being written (one write in flight at a time)
+    bool http10_ = false;
 };
 
 std::string
@@ -350,7 +368,7 @@ Server::Impl::resolve_client(const std::string& peer, std::string_view forwarded
 void
 Server::Impl::do_accept()
 {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(net::make_strand(ioc.get_executor()), [this](beast::error_code ec, Socket socket) {
         if (ec) {
             if (ec != net::error::operation_aborted && acceptor.is_open()) {
                 core::log::warn("http", "accept failed", {{"error", ec.message()}});
@@ -366,12 +384,33 @@ Server::Impl::do_accept()
             auto session = std::make_shared<Session>(std::move(socket), *this);
             {
                 std::lock_guard lock(sessions_mutex);
-                std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-                sessions.push_back(session);
+                sessions.push_back(session);  // the sweeper prunes dead entries
             }
             session->run();
         }
         do_accept();
+    });
+}
+
+void
+Server::Impl::sweep()
+{
+    sweep_timer.expires_after(std::chrono::seconds(1));
+    sweep_timer.async_wait([this](beast::error_code ec) {
+        if (ec) {
+            return;
+        }
+        const auto now = steady_ms();
+        {
+            std::lock_guard lock(sessions_mutex);
+            std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+            for (auto& w : sessions) {
+                if (auto s = w.lock()) {
+                    s->close_if_overdue(now);
+                }
+            }
+        }
+        sweep();
     });
 }
 
@@ -407,6 +446,7 @@ Server::Impl::check_drained()
         if (in_flight.load() > 0) {
             core::log::warn("http", "drain timed out", {{"in_flight", in_flight.load()}});
         }
+        sweep_timer.cancel();
         ioc.stop();
         return;
     }
@@ -494,6 +534,7 @@ Server::run()
     auto local = impl.acceptor.local_endpoint(ec);
     core::log::info("http", "listening", {{"address", local.address().to_string()}, {"port", local.port()}});
     impl.do_accept();
+    impl.sweep();
     std::vector<std::thread> threads;
     for (int i = 1; i < impl.options.threads; ++i) {
         threads.emplace_back([&impl] { impl.ioc.run(); });
