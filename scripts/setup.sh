@@ -10,7 +10,7 @@ build_pkgs=(g++ make cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsqlitecpp-dev libsodium-dev libssl-dev libfmt-dev doctest-dev
   libavformat-dev libavcodec-dev libavfilter-dev libswresample-dev libavutil-dev)
-test_pkgs=(nodejs npm curl jq ffmpeg wrk)
+test_pkgs=(nodejs npm curl jq ffmpeg wrk sqlite3)
 runtime_pkgs=(libboost-json1.81.0 libboost-url1.81.0 libsqlite3-0 libsodium23
   libssl3 libfmt9 libavformat59 libavcodec59 libavfilter8 libswresample4 libavutil57 curl ca-certificates)
 

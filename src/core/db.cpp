@@ -83,11 +83,35 @@ Tx::enqueue(std::string_view kind, const boost::json::object& payload, std::int6
     enqueued_ = true;
 }
 
+Result<void>
+Tx::nested(const std::function<Result<void>()>& fn)
+{
+    const auto hooks = after_commit_.size();
+    const bool published = published_;
+    const bool enqueued = enqueued_;
+    exec("SAVEPOINT nested");
+    Result<void> result;
+    try {
+        result = fn();
+    } catch (const std::exception& e) {
+        result = internal(e.what());
+    }
+    if (!result) {
+        exec("ROLLBACK TO nested");
+        after_commit_.resize(hooks);
+        published_ = published;
+        enqueued_ = enqueued;
+    }
+    exec("RELEASE nested");
+    return result;
+}
+
 bool
 is_unique_violation(const std::exception& e)
 {
     const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
-    return sql != nullptr && sql->getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE;
+    return sql != nullptr && (sql->getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE ||
+                              sql->getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY);
 }
 
 struct Db::Pending {

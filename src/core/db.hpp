@@ -103,6 +103,9 @@ public:
     void enqueue(std::string_view kind, const boost::json::object& payload, std::int64_t run_after_ms = 0);
     // Runs after this write has committed (not if it rolled back). Keep it short: it runs on the writer.
     void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+    // Runs fn in a savepoint. If it fails (an error or an exception) its changes and its
+    // after-commit hooks are undone, and the failure is returned; the transaction goes on.
+    Result<void> nested(const std::function<Result<void>()>& fn);
 
 private:
     friend class Db;

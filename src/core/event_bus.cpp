@@ -18,6 +18,9 @@ namespace bb::core {
 namespace {
 constexpr int kBatch = 256;
 constexpr auto kPollInterval = std::chrono::seconds(1);
+// After this many failures (about 40 minutes of backoff) a delivery is given up and logged as an
+// error, so one broken subscriber cannot hold an event forever.
+constexpr int kMaxAttempts = 12;
 }  // namespace
 
 std::int64_t
@@ -41,8 +44,30 @@ struct EventBus::State {
     bool stopping = false;
     std::mutex deliver_mutex;  // one delivery pass at a time
     std::atomic<std::int64_t> pending{0};
+    std::string pending_query;
 
     explicit State(Db& d) : db(d) {}
+
+    // Built once: subscriptions are fixed before delivery starts.
+    const std::string& pending_sql()
+    {
+        if (pending_query.empty()) {
+            std::string names;
+            for (const auto& [topic, subs] : subscriptions) {
+                for (const auto& sub : subs) {
+                    std::string quoted;
+                    for (char c : sub.subscriber) {
+                        quoted += c == '\'' ? std::string("''") : std::string(1, c);
+                    }
+                    names += (names.empty() ? "'" : ", '") + quoted + "'";
+                }
+            }
+            pending_query = "SELECT id, topic, payload, created_ms FROM core_outbox o WHERE delivered_ms IS NULL "
+                            "AND NOT EXISTS (SELECT 1 FROM core_event_receipts r WHERE r.event_id = o.id AND r.done = 0 "
+                            "AND r.next_attempt_ms > ? AND r.subscriber IN (" + names + ")) ORDER BY id LIMIT 256";
+        }
+        return pending_query;
+    }
 };
 
 EventBus::EventBus(Db& db) : state_(std::make_unique<State>(db)) {}
@@ -133,8 +158,10 @@ EventBus::deliver_due()
     std::lock_guard pass(state_->deliver_mutex);
     std::vector<Event> events;
     state_->db.read([&](Conn& conn) {
-        auto q = conn.query("SELECT id, topic, payload, created_ms FROM core_outbox WHERE delivered_ms IS NULL "
-                            "ORDER BY id LIMIT 256");
+        // Events with a delivery still backing off wait out of the way, so they never starve newer
+        // ones. Only current subscribers count: a receipt of one removed from the code holds nothing.
+        auto q = conn.query(state_->pending_sql());
+        q.bind(clock::now_ms());
         while (q.step()) {
             Event e;
             e.id = q.text(0);
@@ -173,36 +200,34 @@ EventBus::deliver_due()
                             continue;  // backing off
                         }
                     }
-                    std::string failure;
-                    tx.exec("SAVEPOINT delivery");
-                    try {
-                        auto result = sub.handler(event, tx);
-                        if (!result) {
-                            failure = result.error().message;
+                    auto delivered = tx.nested([&]() -> Result<void> {
+                        if (auto r = sub.handler(event, tx); !r) {
+                            return r;
                         }
-                    } catch (const std::exception& e) {
-                        failure = e.what();
-                    }
-                    if (failure.empty()) {
                         tx.query("INSERT INTO core_event_receipts (event_id, subscriber, done, attempts) VALUES (?, ?, 1, ?) "
                                  "ON CONFLICT (event_id, subscriber) DO UPDATE SET done = 1, attempts = excluded.attempts")
                             .bind(event.id, sub.subscriber, attempts + 1)
                             .exec();
-                        tx.exec("RELEASE delivery");
-                    } else {
-                        tx.exec("ROLLBACK TO delivery");
-                        tx.exec("RELEASE delivery");
-                        all_done = false;
-                        log::warn("events", "delivery failed; will retry",
-                                  {{"event_id", event.id}, {"topic", event.topic}, {"subscriber", sub.subscriber},
-                                   {"attempt", attempts + 1}, {"error", failure}});
-                        tx.query("INSERT INTO core_event_receipts (event_id, subscriber, done, attempts, next_attempt_ms, "
-                                 "last_error) VALUES (?, ?, 0, ?, ?, ?) ON CONFLICT (event_id, subscriber) DO UPDATE SET "
-                                 "attempts = excluded.attempts, next_attempt_ms = excluded.next_attempt_ms, "
-                                 "last_error = excluded.last_error")
-                            .bind(event.id, sub.subscriber, attempts + 1, now + retry_backoff_ms(attempts + 1), failure)
-                            .exec();
+                        return {};
+                    });
+                    if (delivered) {
+                        continue;
                     }
+                    const std::string failure = delivered.error().message;
+                    const bool give_up = attempts + 1 >= kMaxAttempts;
+                    all_done = all_done && give_up;
+                    log::write(give_up ? log::Level::kError : log::Level::kWarn, "events",
+                                     give_up ? "delivery failed; giving up" : "delivery failed; will retry",
+                                     {{"event_id", event.id}, {"topic", event.topic}, {"subscriber", sub.subscriber},
+                                      {"attempt", attempts + 1}, {"error", failure}});
+                    // done = 2 marks a delivery given up on: kept for inspection, never retried.
+                    tx.query("INSERT INTO core_event_receipts (event_id, subscriber, done, attempts, next_attempt_ms, "
+                             "last_error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, subscriber) DO UPDATE SET "
+                             "done = excluded.done, attempts = excluded.attempts, "
+                             "next_attempt_ms = excluded.next_attempt_ms, last_error = excluded.last_error")
+                        .bind(event.id, sub.subscriber, give_up ? 2 : 0, attempts + 1,
+                              now + retry_backoff_ms(attempts + 1), failure)
+                        .exec();
                 }
             }
             if (all_done) {

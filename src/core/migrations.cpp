@@ -36,23 +36,26 @@ Result<int>
 migrate(Db& db, const std::vector<Migration>& migrations)
 {
     const int newest_known = migrations.empty() ? 0 : migrations.back().version;
-    const int current = db.write([](Tx& tx) {
+    const auto done = db.write([](Tx& tx) {
         tx.exec("CREATE TABLE IF NOT EXISTS core_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                 "applied_ms INTEGER NOT NULL)");
-        auto q = tx.query("SELECT COALESCE(MAX(version), 0) FROM core_migrations");
-        q.step();
-        return static_cast<int>(q.int64(0));
+        std::set<int> versions;
+        auto q = tx.query("SELECT version FROM core_migrations");
+        while (q.step()) {
+            versions.insert(static_cast<int>(q.int64(0)));
+        }
+        return versions;
     });
-    if (current > newest_known) {
+    if (!done.empty() && *done.rbegin() > newest_known) {
         return Error{Code::kInternal, "schema_too_new",
-                     "the database schema is version " + std::to_string(current) + " but this backbeat knows only up to " +
-                         std::to_string(newest_known) + "; run a newer backbeat",
+                     "the database schema is version " + std::to_string(*done.rbegin()) +
+                         " but this backbeat knows only up to " + std::to_string(newest_known) + "; run a newer backbeat",
                      {}};
     }
     int applied = 0;
     for (const auto& m : migrations) {
-        if (m.version <= current) {
-            continue;
+        if (done.contains(m.version)) {
+            continue;  // every missing one is applied, even below the newest (a merged branch)
         }
         db.write([&](Tx& tx) {
             tx.exec(std::string(m.sql));

@@ -2,14 +2,17 @@
 
 #include "http/request.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/parse.hpp>
+
+#include <algorithm>
 
 namespace bb::http {
 
 core::Result<JsonInput>
 JsonInput::parse(const Request& req)
 {
-    if (req.header("Content-Type").starts_with("multipart/")) {
+    if (boost::algorithm::istarts_with(req.header("Content-Type"), "multipart/")) {
         return core::Error{core::Code::kUnsupportedMedia, "unsupported_media_type",
                            "this endpoint takes a JSON body, not multipart/form-data", {}};
     }
@@ -50,11 +53,13 @@ JsonInput::string(std::string_view field, bool required, std::size_t min_len, st
         return std::nullopt;
     }
     std::string s(v->as_string());
-    if (s.size() < min_len) {
+    const auto length = static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xc0) != 0x80; }));  // UTF-8 characters
+    if (length < min_len) {
         fail(field, min_len == 1 ? "must not be empty" : "must be at least " + std::to_string(min_len) + " characters");
         return std::nullopt;
     }
-    if (s.size() > max_len) {
+    if (length > max_len) {
         fail(field, "must be at most " + std::to_string(max_len) + " characters");
         return std::nullopt;
     }

@@ -144,7 +144,19 @@ Router::openapi(std::string_view version) const
         if (!route->doc.tag.empty()) {
             op["tags"] = boost::json::array{boost::json::value(route->doc.tag)};
         }
-        op["operationId"] = route->method + route->path;
+        std::string operation_id = route->method;
+        for (char c : route->path) {
+            const bool word = std::isalnum(static_cast<unsigned char>(c)) != 0;
+            if (word) {
+                operation_id.push_back(c);
+            } else if (operation_id.back() != '_') {
+                operation_id.push_back('_');
+            }
+        }
+        while (operation_id.back() == '_') {
+            operation_id.pop_back();
+        }
+        op["operationId"] = operation_id;  // e.g. GET_api_users_user_id
         boost::json::array parameters;
         for (auto segment : split_path(route->path)) {
             if (is_param(segment)) {
@@ -184,6 +196,8 @@ Router::openapi(std::string_view version) const
         if (route->auth == Auth::kRequired) {
             op["security"] = boost::json::array{boost::json::object{{"bearer", boost::json::array{}}}};
             responses["401"] = error_response;
+        } else {
+            op["security"] = boost::json::array{};  // public: no token needed
         }
         responses["4XX"] = error_response;
         op["responses"] = std::move(responses);

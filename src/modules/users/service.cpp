@@ -185,18 +185,19 @@ Service::signup(const NewUser& input)
 core::Result<SignedIn>
 Service::login(const std::string& identifier, const std::string& password)
 {
-    const std::string key = lower(identifier);
-    if (int wait = failed_logins_.take(key); wait > 0) {
-        return core::rate_limited(wait);
-    }
     std::optional<std::pair<std::string, std::string>> found;  // id, hash
     db_.read([&](core::Conn& conn) {
         auto q = conn.query(kSelectLogin);
-        q.bind(key);
+        q.bind(lower(identifier));
         if (q.step()) {
             found.emplace(q.text(0), q.text(1));
         }
     });
+    // Failures count per account, whichever name or email was typed; unknown names count alone.
+    const std::string key = found ? found->first : lower(identifier);
+    if (int wait = failed_logins_.take(key); wait > 0) {
+        return core::rate_limited(wait);
+    }
     // Unknown users still pay for a hash, so timing does not tell them apart from wrong passwords.
     auto ok = passwords_.verify(password, found ? &found->second : nullptr);
     if (!ok) {
