@@ -20,14 +20,17 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	$(BUILD_DIR)/backbeat serve --listen 127.0.0.1:8080 --data-dir $(DATA_DIR) --log-format text
+	$(BUILD_DIR)/backbeat serve --listen 127.0.0.1:8080 --data-dir $(DATA_DIR) --log-format text --demo true
 
 test: test-deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
 bench: build
+	@scripts/setup.sh bench
 	bench/http.sh
+	bench/beats.sh
+	bench/media.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -4,8 +4,11 @@
 # creates one user, then runs `wrk -t2 -c64 -d${BENCH_DURATION}s --latency` against
 #   GET /healthz              (the HTTP stack alone)
 #   GET /api/users/{user_id}  (routing + a database read)
-# and prints: endpoint, req/s, p50, p99.
+# and, in the same run, the peers the seeds' stacks would be (bench/peers/): nginx answering a
+# fixed /healthz, and a FastAPI + uvicorn app (2 workers, uvloop) serving GET-beat-by-id from
+# SQLite. Prints: endpoint, req/s, p50, p99, then Backbeat's ratios to the peers.
 # Usage: bench/http.sh            env: BACKBEAT_BIN (default build/backbeat), BENCH_DURATION (s, default 10)
+# Peers need: scripts/setup.sh bench (nginx, python3-fastapi, python3-uvicorn, python3-uvloop, python3-httptools).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,8 +21,11 @@ done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backbeat-bench.XXXXXX")
 pid=""
+peer_pids=()
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
+  for p in "${peer_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  [ -f "$tmp/nginx.pid" ] && kill -TERM "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -53,10 +59,13 @@ to_ms() {
 }
 
 declare -a rows
+declare -A rps_of
 run() {
   local name=$1 path=$2 out
+  local url=$path
+  [[ $url == http* ]] || url=$base$path
   echo "bench: wrk -t2 -c64 -d${DURATION}s --latency $path" >&2
-  out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$base$path")
+  out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$url")
   local rps p50 p99 non2xx errors
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -65,7 +74,8 @@ run() {
   errors=$(awk '/Socket errors:/ {print}' <<<"$out")
   [ -n "$non2xx" ] && echo "bench: warning: $name had $non2xx non-2xx answers" >&2
   [ -n "$errors" ] && echo "bench: warning: $name: $errors" >&2
-  rows+=("$(printf '%-28s %10s %10s %10s' "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")")")
+  rows+=("$(printf '%-36s %10s %10s %10s' "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")")")
+  rps_of[$name]=$rps
 }
 
 run "GET /healthz" /healthz
@@ -75,8 +85,48 @@ kill -TERM "$pid"
 wait "$pid" && code=0 || code=$?
 pid=""
 
+# Peers, one after another on the same machine in the same run.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+if command -v nginx >/dev/null; then
+  nport=$(free_port)
+  sed -e "s|@PORT@|$nport|" -e "s|@TMP@|$tmp|" "$root/bench/peers/nginx.conf" > "$tmp/nginx.conf"
+  nginx -c "$tmp/nginx.conf" -p "$tmp" 2>/dev/null
+  if wait_http "http://127.0.0.1:$nport/healthz"; then
+    run "nginx: GET /healthz (peer)" "http://127.0.0.1:$nport/healthz"
+  fi
+  kill -TERM "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+  rm -f "$tmp/nginx.pid"
+else
+  echo "bench: nginx not installed; skipping that peer (scripts/setup.sh bench)" >&2
+fi
+if /usr/bin/python3 -c 'import fastapi, uvicorn' 2>/dev/null; then
+  fport=$(free_port)
+  PEER_DB="$tmp/peer.db" /usr/bin/python3 "$root/bench/peers/fastapi_peer.py"
+  (cd "$root/bench/peers" && PEER_DB="$tmp/peer.db" exec /usr/bin/python3 -m uvicorn fastapi_peer:app --host 127.0.0.1 \
+    --port "$fport" --workers 2 --log-level warning --no-access-log) &
+  peer_pids+=($!)
+  if wait_http "http://127.0.0.1:$fport/api/beats/beat-42"; then
+    run "fastapi: GET-beat-by-id (peer)" "http://127.0.0.1:$fport/api/beats/beat-42"
+  fi
+  kill -TERM "${peer_pids[@]}" 2>/dev/null || true
+  wait "${peer_pids[@]}" 2>/dev/null || true
+  peer_pids=()
+else
+  echo "bench: python3-fastapi/uvicorn not installed; skipping that peer (scripts/setup.sh bench)" >&2
+fi
+
 echo
 echo "backbeat $("$BIN" --version | awk '{print $2}'), wrk -t2 -c64 -d${DURATION}s, $(nproc) cores"
-printf '%-28s %10s %10s %10s\n' endpoint req/s "p50 ms" "p99 ms"
+printf '%-36s %10s %10s %10s\n' endpoint req/s "p50 ms" "p99 ms"
 printf '%s\n' "${rows[@]}"
+ratio() {
+  local a=${rps_of[$1]:-} b=${rps_of[$2]:-}
+  [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" -v t="$3" 'BEGIN { printf "%-60s %.2fx\n", t, a / b }'
+  return 0
+}
+echo
+ratio "GET /healthz" "nginx: GET /healthz (peer)" "backbeat /healthz vs nginx /healthz"
+ratio "GET /healthz" "fastapi: GET-beat-by-id (peer)" "backbeat /healthz vs fastapi GET-beat-by-id"
+ratio "GET /api/users/{user_id}" "fastapi: GET-beat-by-id (peer)" "backbeat GET /api/users/{id} vs fastapi GET-beat-by-id"
 [ "$code" -eq 0 ] || { echo "bench: the server exited $code on SIGTERM" >&2; exit 1; }

@@ -3,6 +3,7 @@
 # Used by the Makefile (make build/run/test) and the Dockerfile, so all three agree.
 #   scripts/setup.sh build   compiler, libraries and build tools
 #   scripts/setup.sh test    build + what the tests drive (node, curl, jq, ffmpeg, wrk)
+#   scripts/setup.sh bench   build + the benchmark peers (nginx, FastAPI + uvicorn)
 #   scripts/setup.sh runtime only the shared libraries the binary links
 set -euo pipefail
 
@@ -11,14 +12,16 @@ build_pkgs=(g++ make cmake ninja-build ccache pkg-config
   libsqlite3-dev libsqlitecpp-dev libsodium-dev libssl-dev libfmt-dev doctest-dev
   libavformat-dev libavcodec-dev libavfilter-dev libswresample-dev libavutil-dev)
 test_pkgs=(nodejs npm curl jq ffmpeg wrk sqlite3)
+bench_pkgs=(wrk curl jq sqlite3 ffmpeg nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
 runtime_pkgs=(libboost-json1.81.0 libboost-url1.81.0 libsqlite3-0 libsodium23
   libssl3 libfmt9 libavformat59 libavcodec59 libavfilter8 libswresample4 libavutil57 curl ca-certificates)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;
   test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  bench) wanted=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
   runtime) wanted=("${runtime_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|runtime" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|runtime" >&2; exit 2 ;;
 esac
 
 missing=()

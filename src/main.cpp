@@ -1,8 +1,11 @@
 // backbeat: the one binary. Lists the modules (in dependency order) and runs a command.
 #include "core/app.hpp"
+#include "core/child_process.hpp"
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "modules/beats/beats.hpp"
+#include "modules/playlists/playlists.hpp"
 #include "modules/users/users.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -19,6 +22,7 @@ constexpr const char* kUsage = R"(backbeat: a beats marketplace and music stream
 Usage:
   backbeat [serve] [settings]            run the server (the default command)
   backbeat migrate [settings]            create or upgrade the database, then exit
+  backbeat demo [settings]               add the demo catalogue (producers and ~30 synthesized beats)
   backbeat user create --username U --email E --password P [--admin] [settings]
                                          create an account (works while the server runs)
   backbeat --version | --help
@@ -27,14 +31,23 @@ Settings (flag, environment variable, meaning); a JSON file given by --config ma
 them by its snake_case name. Flags beat the environment, which beats the file.
 )";
 
-void
+struct Modules {
+    bb::users::UsersModule& users;
+    bb::beats::BeatsModule& beats;
+};
+
+// The one list of modules, in dependency order (started in this order, stopped in reverse).
+Modules
 add_modules(bb::core::App& app)
 {
-    app.modules().add<bb::users::UsersModule>(app.services());
+    auto& users = app.modules().add<bb::users::UsersModule>(app.services());
+    auto& beats = app.modules().add<bb::beats::BeatsModule>(app.services(), users);
+    app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
+    return {users, beats};
 }
 
 int
-create_user(bb::core::App& app, const std::map<std::string, std::string>& options)
+create_user(bb::users::UsersModule& users, const std::map<std::string, std::string>& options)
 {
     auto option = [&](const char* name) {
         auto it = options.find(name);
@@ -46,10 +59,7 @@ create_user(bb::core::App& app, const std::map<std::string, std::string>& option
             return 2;
         }
     }
-    auto& users = app.modules().modules().front();
-    (void)users;
-    auto& module = static_cast<bb::users::UsersModule&>(*app.modules().modules().front());
-    auto created = module.create({option("username"), option("email"), option("password"), option("admin") == "true"});
+    auto created = users.create({option("username"), option("email"), option("password"), option("admin") == "true"});
     if (!created) {
         std::fprintf(stderr, "backbeat: %s\n", created.error().message.c_str());
         return 1;
@@ -65,6 +75,12 @@ int
 main(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args.front() == "media-worker") {
+        // The child that decodes untrusted media: limits first, then the work; no server state.
+        args.erase(args.begin());
+        bb::core::apply_child_limits(args);
+        return bb::beats::run_media_worker(std::move(args));
+    }
     for (const auto& arg : args) {
         if (arg == "--version" || arg == "-V") {
             std::printf("backbeat %s\n", BACKBEAT_VERSION);
@@ -84,7 +100,8 @@ main(int argc, char** argv)
     const bool serve = command.empty() || command == std::vector<std::string>{"serve"};
     const bool migrate = command == std::vector<std::string>{"migrate"};
     const bool user_create = command == std::vector<std::string>{"user", "create"};
-    if (!serve && !migrate && !user_create) {
+    const bool demo = command == std::vector<std::string>{"demo"};
+    if (!serve && !migrate && !user_create && !demo) {
         std::fprintf(stderr, "backbeat: unknown command '%s' (see backbeat --help)\n", fmt::format("{}", fmt::join(command, " ")).c_str());
         return 2;
     }
@@ -105,12 +122,21 @@ main(int argc, char** argv)
         std::fprintf(stderr, "backbeat: %s\n", error.c_str());
         return 1;
     }
-    add_modules(app);
+    auto modules = add_modules(app);
     if (migrate) {
         return 0;
     }
     if (user_create) {
-        return create_user(app, cli->options);
+        return create_user(modules.users, cli->options);
+    }
+    if (demo) {
+        auto made = modules.beats.create_demo_catalogue(30);
+        if (!made) {
+            std::fprintf(stderr, "backbeat: %s\n", made.error().message.c_str());
+            return 1;
+        }
+        std::printf("%d demo beats added; they are processed when the server runs\n", *made);
+        return 0;
     }
     return app.serve();
 }

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Smoke test: drives the main Users flows with curl and jq, the way someone scripting the API
-# would. Usage: tests/smoke.sh BASE_URL   (e.g. http://127.0.0.1:8080)
+# Smoke test: drives the main Users flows and the beats flow (upload, processing, streaming,
+# search, playlists) with curl, jq and ffmpeg, the way someone scripting the API would.
+# Usage: tests/smoke.sh BASE_URL   (e.g. http://127.0.0.1:8080)
 # Prints each step; exits 1 with a clear message on the first unexpected answer.
 set -uo pipefail
 
 BASE=${1:?usage: smoke.sh BASE_URL}
 BASE=${BASE%/}
-for tool in curl jq; do
+for tool in curl jq ffmpeg; do
   command -v "$tool" >/dev/null || { echo "smoke: $tool is required" >&2; exit 1; }
 done
 
 body=$(mktemp)
-trap 'rm -f "$body"' EXIT
+work=$(mktemp -d "${TMPDIR:-/tmp}/backbeat-smoke-media.XXXXXX")
+trap 'rm -f "$body"; rm -rf "$work"' EXIT
 step=0
 STATUS=""
 
@@ -104,6 +106,91 @@ check '.followers_count == 1' "followers_count is 1"
 call DELETE "/api/users/$alice_id/follow" "" "$bob_token"
 expect 200 "$bob unfollows $alice"
 check '.following == false and .followers_count == 0' "unfollow counted"
+
+# ---- beats: upload, processing, streaming, search, playlists ----------------------------------
+
+# upload FILE TOKEN FIELD=VALUE...: multipart upload with curl -F; sets STATUS, answer in $body
+upload() {
+  local file=$1 token=$2; shift 2
+  local args=(-sS -o "$body" -w '%{http_code}' -X POST -H 'Accept: application/json' --max-time 60
+    -H "Authorization: Bearer $token" -F "file=@$file")
+  local f
+  for f in "$@"; do args+=(-F "$f"); done
+  if ! STATUS=$(curl "${args[@]}" "$BASE/api/beats/upload"); then
+    echo "FAIL: POST /api/beats/upload: curl could not reach $BASE" >&2
+    exit 1
+  fi
+}
+
+wav="$work/smoke-tone.wav"
+if ! ffmpeg -v error -nostdin -y -f lavfi -i 'sine=frequency=440:duration=3' -ac 2 -ar 44100 "$wav"; then
+  echo "FAIL: ffmpeg could not generate the test WAV" >&2
+  exit 1
+fi
+word="smk$suffix"
+upload "$wav" "$token" "title=Smoke Tone $word" "price=9.99" "genre=trap" "bpm=120" "tags=smoke,test"
+expect 201 "upload a 3 s WAV as $alice"
+check '.status == "processing"' "a new upload is processing"
+check '.price_cents == 999 and .title == "Smoke Tone '"$word"'"' "upload echoes title and price"
+beat_id=$(jq -r .beat_id "$body")
+
+step=$((step + 1))
+deadline=$((SECONDS + 60))
+beat_status=processing
+while [ "$SECONDS" -lt "$deadline" ]; do
+  call GET "/api/beats/$beat_id"
+  beat_status=$(jq -r '.status // empty' "$body" 2>/dev/null)
+  [ "$STATUS" = 200 ] && [ "$beat_status" != processing ] && break
+  sleep 0.5
+done
+if [ "$STATUS" != 200 ] || [ "$beat_status" != ready ]; then
+  echo "FAIL step $step: beat $beat_id should be ready within 60 s: HTTP $STATUS, status '$beat_status'" >&2
+  echo "  body: $(head -c 600 "$body")" >&2
+  exit 1
+fi
+printf 'ok %2d  %s (HTTP %s)\n' "$step" "poll GET /api/beats/$beat_id until ready" "$STATUS"
+check '.duration_ms >= 2900 and .duration_ms <= 3100' "duration_ms is about 3000"
+
+call GET "/api/beats/stream/$beat_id"
+expect 200 "GET stream info"
+check '.mime == "audio/mpeg" and (.stream_url | type == "string")' "stream info has the MP3 stream_url"
+stream_url=$(jq -r .stream_url "$body")
+
+step=$((step + 1))
+if ! code=$(curl -sS -o "$work/range.bin" -D "$work/range.headers" -w '%{http_code}' --max-time 30 \
+    -H 'Range: bytes=0-99' "$BASE$stream_url"); then
+  echo "FAIL step $step: GET $stream_url: curl could not reach $BASE" >&2
+  exit 1
+fi
+content_range=$(grep -i '^content-range:' "$work/range.headers" | tr -d '\r' | cut -d' ' -f2-)
+got_bytes=$(wc -c < "$work/range.bin" | tr -d ' ')
+if [ "$code" != 206 ] || ! [[ "$content_range" =~ ^bytes\ 0-99/[0-9]+$ ]] || [ "$got_bytes" != 100 ]; then
+  echo "FAIL step $step: Range bytes=0-99 of the preview: expected 206, Content-Range 'bytes 0-99/SIZE' and 100 bytes;" \
+    "got HTTP $code, Content-Range '$content_range', $got_bytes bytes" >&2
+  exit 1
+fi
+printf 'ok %2d  %s (HTTP %s, %s)\n' "$step" "GET the first 100 bytes of the preview" "$code" "$content_range"
+
+call GET "/api/beats?q=$word"
+expect 200 "search q=$word"
+check "[.beats[].beat_id] == [\"$beat_id\"]" "search finds the new beat"
+
+call POST /api/playlists '{"name":"Smoke playlist","public":true}' "$token"
+expect 201 "create a playlist"
+check '.public == true and .tracks == []' "a new public playlist is empty"
+playlist_id=$(jq -r .playlist_id "$body")
+
+call POST "/api/playlists/$playlist_id/tracks" "{\"beat_id\":\"$beat_id\"}" "$token"
+expect 201 "add the beat to the playlist"
+check ".tracks[0].beat_id == \"$beat_id\"" "the playlist holds the beat"
+
+call POST "/api/playlists/$playlist_id/tracks" "{\"beat_id\":\"$beat_id\"}" "$token"
+expect 409 "add the same beat again"
+check '.error.code == "already_in_playlist"' "a second add says already_in_playlist"
+
+call GET "/api/playlists/$playlist_id"
+expect 200 "GET the public playlist without a token"
+check "[.tracks[].beat_id] == [\"$beat_id\"]" "the public playlist shows its track"
 
 call POST /api/users/logout '{}' "$token"
 expect 200 "log out"

@@ -26,6 +26,16 @@ async def get_beat(beat_id: str):
     return dict(row)
 
 
+@app.get("/api/beats")
+async def search_beats(q: str = "", limit: int = 20):
+    # GET-search-q: what the seed's service does, a scan with LIKE over its (10,000) rows.
+    like = f"%{q}%"
+    rows = conn().execute(
+        "SELECT * FROM beats WHERE title LIKE ? OR artist LIKE ? OR tags LIKE ? LIMIT ?",
+        (like, like, like, limit)).fetchall()
+    return {"beats": [dict(r) for r in rows]}
+
+
 @app.get("/healthz")
 async def healthz():
     return {"status": "ok"}
@@ -34,9 +44,11 @@ async def healthz():
 def seed(n=10000):
     c = sqlite3.connect(DB)
     c.execute("DROP TABLE IF EXISTS beats")
-    c.execute("CREATE TABLE beats (beat_id TEXT PRIMARY KEY, title TEXT, artist TEXT, file_url TEXT, price REAL)")
-    c.executemany("INSERT INTO beats VALUES (?, ?, ?, ?, ?)",
-                  [(f"beat-{i}", f"Beat {i}", "producer", f"/api/beats/beat-{i}/download", 29.99) for i in range(n)])
+    c.execute("CREATE TABLE beats (beat_id TEXT PRIMARY KEY, title TEXT, artist TEXT, tags TEXT, file_url TEXT, price REAL)")
+    words = ["midnight", "velvet", "neon", "golden", "dark", "trap", "lofi", "dreams", "rain", "pulse"]
+    c.executemany("INSERT INTO beats VALUES (?, ?, ?, ?, ?, ?)",
+                  [(f"beat-{i}", f"{words[i % 10]} {words[(i // 10) % 10]} {i}", "producer", words[(i // 7) % 10],
+                    f"/api/beats/beat-{i}/download", 29.99) for i in range(n)])
     c.commit()
     c.close()
 

@@ -95,6 +95,12 @@ App::open()
     if (ec) {
         return "cannot create data dir " + config_.data_dir + ": " + ec.message();
     }
+    // Uploads stream here; whatever a crash left behind was never acknowledged.
+    fs::remove_all(fs::path(config_.data_dir) / "tmp", ec);
+    fs::create_directories(fs::path(config_.data_dir) / "tmp", ec);
+    if (ec) {
+        return "cannot create " + (fs::path(config_.data_dir) / "tmp").string() + ": " + ec.message();
+    }
     std::string error;
     state_->secret = load_or_create_secret(fs::path(config_.data_dir) / "secret.key", error);
     if (!error.empty()) {
@@ -223,6 +229,8 @@ App::serve()
          .read_timeout = std::chrono::seconds(config_.read_timeout_s),
          .idle_timeout = std::chrono::seconds(config_.idle_timeout_s),
          .max_json_body = config_.max_json_body,
+         .max_upload = config_.max_upload,
+         .upload_dir = (fs::path(config_.data_dir) / "tmp").string(),
          .cors_origins = config_.cors_origins,
          .trusted_proxies = config_.trusted_proxies,
          .access_log = config_.access_log},

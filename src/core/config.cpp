@@ -161,6 +161,7 @@ settings()
         {"hash_queue", "password hashes allowed to wait (default 64)", integer(&Config::hash_queue, 0, 100000)},
         {"assets_dir", "serve the web UI from this folder instead of the binary (development)",
          text(&Config::assets_dir)},
+        {"demo", "fill an empty store with the demo catalogue on start (default false)", boolean(&Config::demo)},
     };
     return all;
 }

@@ -37,6 +37,7 @@ struct Config {
     int hash_queue = 64;       // hashes allowed to wait; beyond that 503
 
     std::string assets_dir;  // serve the web UI from disk (development) instead of the binary
+    bool demo = false;       // fill an empty store with the demo catalogue on start
 };
 
 struct CommandLine {

@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 #include <sodium.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace bb::core::crypto {
@@ -74,6 +75,28 @@ sha256_hex(std::string_view data)
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
     return hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+std::string
+sha256_file_hex(const std::string& path)
+{
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+        return {};
+    }
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    std::string buffer(1 << 16, '\0');
+    std::size_t n = 0;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+        EVP_DigestUpdate(ctx, buffer.data(), n);
+    }
+    std::fclose(f);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, digest, &len);
+    EVP_MD_CTX_free(ctx);
+    return hex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 bool

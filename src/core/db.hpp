@@ -42,6 +42,13 @@ public:
         (bind_one(index++, args), ...);
         return *this;
     }
+    // Binds one value at a numbered placeholder (?N), for queries built with optional clauses.
+    template <class T>
+    Query& bind_at(int index, const T& v)
+    {
+        bind_one(index, v);
+        return *this;
+    }
     bool step() { return stmt_->executeStep(); }
     int exec() { return stmt_->exec(); }  // for writes: rows changed
     SQLite::Column col(int index) { return stmt_->getColumn(index); }

@@ -1,6 +1,9 @@
 #pragma once
 // The request as modules see it: no Beast types, so handlers are plain functions that tests can
 // call without a socket. Views point into the server's buffers and live as long as the call.
+#include "http/upload.hpp"
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +30,7 @@ struct Request {
     std::string client_addr;
     std::string request_id;
     std::optional<Principal> principal;  // set when a valid bearer token came with the request
+    std::shared_ptr<Upload> upload;      // on Body::kMultipart routes: the parsed form
 
     std::string_view header(std::string_view name) const;  // case-insensitive; "" when absent
     std::string_view param(std::string_view name) const;

@@ -172,6 +172,12 @@ Router::openapi(std::string_view version) const
         if (!parameters.empty()) {
             op["parameters"] = std::move(parameters);
         }
+        if (!route->doc.form.empty()) {
+            op["requestBody"] = {
+                {"required", true},
+                {"content",
+                 {{"multipart/form-data", {{"schema", {{"$ref", "#/components/schemas/" + route->doc.form}}}}}}}};
+        }
         if (!route->doc.request.empty()) {
             op["requestBody"] = {
                 {"required", true},

@@ -34,12 +34,18 @@ enum class Exec {
     kBlocking,  // runs on the blocking pool: writes (group commit waits), hashing, heavy reads
 };
 
+enum class Body {
+    kJson,       // read whole into memory, up to the JSON limit
+    kMultipart,  // streamed through the multipart parser to disk, up to the upload limit
+};
+
 using Handler = std::function<Reply(const Request&)>;
 
 struct Doc {
     std::string summary;
     std::string tag;
     std::string request;  // schema name of the JSON body, if any
+    std::string form;     // schema name of a multipart/form-data body, if any
     std::vector<std::pair<int, std::string>> responses;  // status -> schema name ("" = none)
     std::vector<std::string> query;  // query parameter names
 };
@@ -50,7 +56,8 @@ struct Route {
     std::string path;
     Auth auth = Auth::kPublic;
     Exec exec = Exec::kInline;
-    std::int64_t body_limit = 0;           // 0 = the server's JSON limit
+    Body body = Body::kJson;
+    std::int64_t body_limit = 0;           // 0 = the server's limit for that kind of body
     core::RateLimiter* limiter = nullptr;  // per client address
     Doc doc;
     Handler handler;

@@ -5,6 +5,7 @@
 #include "core/metrics.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
+#include "http/multipart_body.hpp"
 #include "http/wire.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -18,6 +19,9 @@
 #include <boost/url/parse.hpp>
 
 #include <atomic>
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -102,7 +106,13 @@ public:
     {
     }
 
-    ~Session() { server_.connections.fetch_sub(1); }
+    ~Session()
+    {
+        if (file_fd_ >= 0) {
+            ::close(file_fd_);
+        }
+        server_.connections.fetch_sub(1);
+    }
 
     void run()
     {
@@ -152,6 +162,9 @@ private:
             return reply_and_close(core::Error{core::Code::kHeaderTooLarge, "header_too_large",
                                                "the request header is larger than 16 KiB", {}});
         }
+        if (is_malformed(ec)) {
+            return reply_and_close(core::bad_request("malformed_request", "the request is not valid HTTP/1.1"));
+        }
         if (ec) {
             return fail(ec);
         }
@@ -160,7 +173,7 @@ private:
         started_ = std::chrono::steady_clock::now();
         server_.in_flight.fetch_add(1);
         counted_ = true;
-        if (!build_request()) {
+        if (!build_request(parser_->get())) {
             return reply_and_close(core::bad_request("bad_target", "the request target is not a valid URL path"));
         }
         auto routed = server_.pipeline.route(req_, server_.draining.load());
@@ -168,15 +181,30 @@ private:
         if (routed.early) {
             return respond(std::move(*routed.early));
         }
-        const std::int64_t limit = route_->body_limit > 0 ? route_->body_limit : server_.options.max_json_body;
+        const std::int64_t limit = body_limit();
         if (auto length = parser_->content_length(); length && *length > static_cast<std::uint64_t>(limit)) {
             // Refused before reading it: the rest of the body is not worth the bandwidth.
             keep_alive_ = false;
             return respond(Response::error(too_large(limit)));
         }
-        parser_->body_limit(static_cast<std::uint64_t>(limit));
+        if (route_->body == Body::kMultipart) {
+            auto boundary = MultipartParser::boundary_of(parser_->get()[bhttp::field::content_type]);
+            if (!boundary) {
+                keep_alive_ = false;  // the body stays unread
+                return respond(Response::error(boundary.error()));
+            }
+            upload_parser_.emplace(std::move(*parser_));
+            parser_.reset();
+            upload_parser_->get().body().parser = std::make_unique<MultipartParser>(
+                *boundary, MultipartParser::Options{.temp_dir = server_.options.upload_dir});
+            upload_parser_->body_limit(static_cast<std::uint64_t>(limit));
+            rebuild_views();
+        } else {
+            parser_->body_limit(static_cast<std::uint64_t>(limit));
+        }
         expire_after(server_.options.read_timeout);
-        if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+        const auto& header = upload_parser_ ? upload_parser_->get().base() : parser_->get().base();
+        if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
             auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
             return bhttp::async_write(stream_, *cont,
                                       [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
@@ -189,23 +217,83 @@ private:
         do_read_body();
     }
 
+    std::int64_t body_limit() const
+    {
+        if (route_->body_limit > 0) {
+            return route_->body_limit;
+        }
+        return route_->body == Body::kMultipart ? server_.options.max_upload : server_.options.max_json_body;
+    }
+
+    // After the parser changed type the message moved: point the request's views at it again.
+    void rebuild_views()
+    {
+        auto params = std::move(req_.params);
+        auto request_id = std::move(req_.request_id);
+        build_request(upload_parser_->get());
+        req_.params = std::move(params);
+        req_.request_id = std::move(request_id);
+    }
+
     void do_read_body()
     {
+        if (upload_parser_) {
+            // Uploads stream slowly: each piece that arrives extends the deadline.
+            return bhttp::async_read_some(stream_, buffer_, *upload_parser_,
+                                          beast::bind_front_handler(&Session::on_read_upload, shared_from_this()));
+        }
         bhttp::async_read(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
+    }
+
+    void on_read_upload(beast::error_code ec, std::size_t)
+    {
+        auto& body = upload_parser_->get().body();
+        if (!ec && !upload_parser_->is_done()) {
+            expire_after(server_.options.read_timeout);
+            return do_read_body();
+        }
+        if (ec == bhttp::error::body_limit) {
+            keep_alive_ = false;
+            return respond(Response::error(too_large(body_limit())));
+        }
+        if (body.error) {
+            keep_alive_ = false;
+            return respond(Response::error(*body.error));
+        }
+        if (is_malformed(ec)) {
+            return reply_and_close(core::bad_request("malformed_request", "the request body is not valid HTTP/1.1"));
+        }
+        if (ec) {
+            upload_parser_.reset();  // removes the partial files
+            return fail(ec);
+        }
+        if (auto finished = body.parser->finish(); !finished) {
+            keep_alive_ = false;
+            return respond(Response::error(finished.error()));
+        }
+        req_.upload = std::make_shared<Upload>(std::move(body.parser->upload()));
+        run_handler();
     }
 
     void on_read_body(beast::error_code ec, std::size_t)
     {
         if (ec == bhttp::error::body_limit) {
             keep_alive_ = false;
-            const std::int64_t limit = route_->body_limit > 0 ? route_->body_limit : server_.options.max_json_body;
-            return respond(Response::error(too_large(limit)));
+            return respond(Response::error(too_large(body_limit())));
+        }
+        if (is_malformed(ec)) {
+            return reply_and_close(core::bad_request("malformed_request", "the request body is not valid HTTP/1.1"));
         }
         if (ec) {
             return fail(ec);
         }
         req_.body = parser_->get().body();
+        run_handler();
+    }
+
+    void run_handler()
+    {
         if (route_->exec == Exec::kInline) {
             return respond(server_.pipeline.handle(route_, req_));
         }
@@ -222,9 +310,9 @@ private:
         });
     }
 
-    bool build_request()
+    template <class Header>
+    bool build_request(const Header& msg)
     {
-        auto& msg = parser_->get();
         req_ = Request{};
         req_.method = msg.method_string();
         req_.target = msg.target();
@@ -246,6 +334,13 @@ private:
         keep_alive_ = msg.keep_alive();
         http10_ = msg.version() == 10;
         return true;
+    }
+
+    // A parse error (as opposed to a closed or timed-out connection) deserves a 400 before closing.
+    static bool is_malformed(beast::error_code ec)
+    {
+        return ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
     }
 
     static core::Error too_large(std::int64_t limit)
@@ -275,22 +370,87 @@ private:
     void respond(Response res)
     {
         server_.pipeline.finish(req_, route_, res, started_);
-        const bool keep_alive = keep_alive_ && !server_.draining.load();
-        out_ = to_wire(res, {.keep_alive = keep_alive, .head = req_.method == "HEAD", .http10 = http10_});
+        keep_alive_ = keep_alive_ && !server_.draining.load();
+        const bool head = req_.method == "HEAD";
+        std::optional<std::uint64_t> file_length;
+        if (res.file) {
+            file_fd_ = ::open(res.file->path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (file_fd_ < 0) {  // removed between the handler and now
+                res = Response::error(core::not_found("file"));
+            } else {
+                file_offset_ = static_cast<off_t>(res.file->offset);
+                file_left_ = head ? 0 : res.file->length;
+                file_length = res.file->length;
+            }
+        }
+        out_ = to_wire(res, {.keep_alive = keep_alive_, .head = head, .http10 = http10_, .content_length = file_length});
         expire_after(server_.options.read_timeout);  // a client that stops reading is cut off too
-        net::async_write(stream_, net::buffer(out_), [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-            self->done_request();
+        net::async_write(stream_, net::buffer(out_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) {
-                return self->fail(ec);
+                return self->finish_response(ec);
             }
-            if (!keep_alive) {
-                beast::error_code ignored;
-                self->deadline_ms_ = 0;
-                self->stream_.shutdown(tcp::socket::shutdown_send, ignored);
-                return;
-            }
-            self->do_read_header();
+            self->send_file();
         });
+    }
+
+    // sendfile(2) from the page cache to the socket; when the socket buffer is full, wait until
+    // it drains. A slow reader holds only the kernel's buffer, never ours.
+    void send_file()
+    {
+        std::uint64_t sent_this_turn = 0;
+        while (file_left_ > 0) {
+            if (sent_this_turn >= (std::uint64_t{4} << 20)) {
+                // Let other connections on this thread have a turn.
+                return net::post(stream_.get_executor(), [self = shared_from_this()] { self->send_file(); });
+            }
+            beast::error_code ignored;
+            stream_.native_non_blocking(true, ignored);
+            const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_left_, 1 << 20));
+            const ssize_t n = ::sendfile(stream_.native_handle(), file_fd_, &file_offset_, chunk);
+            if (n > 0) {
+                file_left_ -= static_cast<std::uint64_t>(n);
+                sent_this_turn += static_cast<std::uint64_t>(n);
+                expire_after(server_.options.read_timeout);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                return stream_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+                    if (ec) {
+                        return self->finish_response(ec);
+                    }
+                    self->send_file();
+                });
+            }
+            // The file shrank or the peer went away: the answer cannot be completed.
+            return finish_response(n == 0 ? net::error::make_error_code(net::error::eof)
+                                          : beast::error_code(errno, boost::system::system_category()));
+        }
+        finish_response({});
+    }
+
+    void finish_response(beast::error_code ec)
+    {
+        if (file_fd_ >= 0) {
+            ::close(file_fd_);
+            file_fd_ = -1;
+        }
+        file_left_ = 0;
+        upload_parser_.reset();
+        req_.upload.reset();
+        done_request();
+        if (ec) {
+            return fail(ec);
+        }
+        if (!keep_alive_) {
+            beast::error_code ignored;
+            deadline_ms_ = 0;
+            stream_.shutdown(tcp::socket::shutdown_send, ignored);
+            return;
+        }
+        do_read_header();
     }
 
     void expire_after(std::chrono::seconds timeout)
@@ -323,6 +483,10 @@ private:
     Server::Impl& server_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::optional<bhttp::request_parser<MultipartBody>> upload_parser_;
+    int file_fd_ = -1;
+    off_t file_offset_ = 0;
+    std::uint64_t file_left_ = 0;
     Request req_;
     const Route* route_ = nullptr;
     bool keep_alive_ = true;

@@ -29,6 +29,8 @@ public:
         std::chrono::seconds read_timeout{30};
         std::chrono::seconds idle_timeout{75};
         std::int64_t max_json_body = 1 << 20;
+        std::int64_t max_upload = std::int64_t{200} << 20;
+        std::string upload_dir;  // where multipart file parts are streamed (inside the data dir)
         std::vector<std::string> cors_origins;
         std::vector<std::string> trusted_proxies;
         bool access_log = true;

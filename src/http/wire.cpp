@@ -60,7 +60,7 @@ to_wire(const Response& res, const WireOptions& options)
     }
     const bool no_body = res.status == 204 || res.status == 304 || (res.status >= 100 && res.status < 200);
     if (!no_body) {
-        fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", res.body.size());
+        fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", options.content_length.value_or(res.body.size()));
     }
     for (const auto& [name, value] : res.headers) {
         append_clean(out, name);

@@ -1,7 +1,6 @@
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
 #include "http/router.hpp"
-#include "modules/users/profile_cache.hpp"
 #include "modules/users/routes.hpp"
 #include "modules/users/service.hpp"
 #include "modules/users/users.hpp"
@@ -11,7 +10,7 @@
 namespace bb::users {
 
 struct UsersModule::Impl {
-    ProfileCache profiles;
+    core::StringCache profiles;
     core::RateLimiter auth_limiter;
     Service service;
 
@@ -54,6 +53,12 @@ std::optional<UserSummary>
 UsersModule::find(std::string_view id_or_username) const
 {
     return impl_->service.find(id_or_username);
+}
+
+void
+UsersModule::count_beats(core::Tx& tx, const std::string& user_id, int delta)
+{
+    impl_->service.add_beats(user_id, delta, tx);
 }
 
 core::Result<UserSummary>

@@ -109,7 +109,7 @@ add_schemas(http::Router& router)
 }  // namespace
 
 void
-register_routes(http::Router& router, Service& service, ProfileCache& profiles, core::RateLimiter& auth_limiter)
+register_routes(http::Router& router, Service& service, core::StringCache& profiles, core::RateLimiter& auth_limiter)
 {
     add_schemas(router);
 

@@ -1,7 +1,7 @@
 #pragma once
 // The users module's HTTP adapters: parse, call the service, serialise.
 #include "core/rate_limiter.hpp"
-#include "modules/users/profile_cache.hpp"
+#include "core/string_cache.hpp"
 #include "modules/users/service.hpp"
 
 namespace bb::http {
@@ -10,6 +10,6 @@ class Router;
 
 namespace bb::users {
 
-void register_routes(http::Router& router, Service& service, ProfileCache& profiles, core::RateLimiter& auth_limiter);
+void register_routes(http::Router& router, Service& service, core::StringCache& profiles, core::RateLimiter& auth_limiter);
 
 }  // namespace bb::users

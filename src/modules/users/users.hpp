@@ -44,8 +44,11 @@ public:
 
     // Accepts a user id or a username (case-insensitive). Deleted users are not found.
     std::optional<UserSummary> find(std::string_view id_or_username) const;
-    // The admin CLI's `user create`.
+    // The admin CLI's `user create` (and the demo catalogue's producers).
     core::Result<UserSummary> create(const NewUser& user);
+    // The beats module keeps the public profile's beats_count current, in its own transaction
+    // (users cannot subscribe to beats' events: beats depends on users).
+    void count_beats(core::Tx& tx, const std::string& user_id, int delta);
 
 private:
     struct Impl;

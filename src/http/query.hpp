@@ -1,0 +1,31 @@
+#pragma once
+// Reading query parameters: lists' limit and cursor, and typed filters, each with a 422 that
+// names the parameter when it is wrong.
+#include "core/error.hpp"
+#include "http/request.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace bb::http {
+
+class QueryInput {
+public:
+    explicit QueryInput(const Request& req) : req_(req) {}
+
+    // ?limit=: default 20, clamped to 100.
+    int limit();
+    std::optional<std::string> text(std::string_view name, std::size_t max_len = 200);
+    std::optional<std::int64_t> integer(std::string_view name, std::int64_t min, std::int64_t max);
+    std::optional<std::string> one_of(std::string_view name, std::initializer_list<std::string_view> allowed);
+    std::optional<core::Error> error() const;
+
+private:
+    const Request& req_;
+    boost::json::object problems_;
+};
+
+}  // namespace bb::http

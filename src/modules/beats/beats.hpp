@@ -1,0 +1,83 @@
+#pragma once
+// The beats module's public face: the catalogue's events, the queries other modules may make,
+// and the module itself. Everything else in this folder is private.
+#include "core/db.hpp"
+#include "core/error.hpp"
+#include "core/module.hpp"
+#include "core/services.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bb::users {
+class UsersModule;
+}
+
+namespace bb::beats {
+
+// Payload: {beat_id, producer_id, title}
+inline constexpr core::Topic kBeatCreated{"beat.created"};
+// Payload: {beat_id, producer_id, title, artist} (processing finished: the beat is in the store)
+inline constexpr core::Topic kBeatReady{"beat.ready"};
+// Payload: {beat_id, producer_id, reason}
+inline constexpr core::Topic kBeatFailed{"beat.failed"};
+// Payload: {beat_id, producer_id}
+inline constexpr core::Topic kBeatDeleted{"beat.deleted"};
+// Payload: {event_id, beat_id, user_id, position_ms, counted} (counted: it added a play)
+inline constexpr core::Topic kPlaybackStarted{"playback.started"};
+inline constexpr core::Topic kPlaybackPaused{"playback.paused"};
+inline constexpr core::Topic kPlaybackStopped{"playback.stopped"};
+
+struct License {
+    std::string type;  // basic | premium | unlimited | exclusive
+    std::int64_t price_cents = 0;
+    std::string currency = "USD";
+    std::vector<std::string> files;  // mp3, wav, stems
+    std::string terms;
+};
+
+struct BeatInfo {
+    std::string beat_id;
+    std::string producer_id;
+    std::string title;
+    std::string artist;
+    std::string status;  // processing | ready | failed | sold | deleted
+    std::int64_t price_cents = 0;
+    std::string currency;
+    std::vector<License> licenses;
+};
+
+// Who besides the owner may download which formats of a beat. Set by the purchases module.
+using DownloadRights = std::function<std::vector<std::string>(const std::string& user_id, const std::string& beat_id)>;
+
+class BeatsModule : public core::Module {
+public:
+    BeatsModule(core::Services& services, users::UsersModule& users);
+    ~BeatsModule() override;
+
+    std::string_view name() const override { return "beats"; }
+    void register_routes(http::Router& router) override;
+    void subscribe(core::EventBus& bus) override;
+    void register_jobs(core::JobRunner& jobs) override;
+    core::Health health() const override;
+    void start() override;
+
+    std::optional<BeatInfo> find(const std::string& beat_id) const;
+    void set_download_rights(DownloadRights rights);
+    // `backbeat demo`: a few producers and ~30 synthesized beats, processed like uploads.
+    core::Result<int> create_demo_catalogue(int beats);
+    bool catalogue_empty() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// `backbeat media-worker ...`: the child process that decodes untrusted media.
+int run_media_worker(std::vector<std::string> args);
+
+}  // namespace bb::beats

@@ -1,0 +1,96 @@
+// Playback log (seed 003): every play/pause/stop is recorded; a play adds to the beat's count at
+// most once per user per beat per 30 s, so replaying a loop does not inflate "popular".
+#include "core/clock.hpp"
+#include "core/cursor.hpp"
+#include "core/ids.hpp"
+#include "modules/beats/service.hpp"
+
+namespace bb::beats {
+namespace {
+
+constexpr std::int64_t kPlayWindowMs = 30'000;
+
+PlaybackEvent
+read_event(core::Query& q)
+{
+    return PlaybackEvent{q.text(0), q.text(1), q.text(2), q.int64(3), q.int64(4)};
+}
+
+}  // namespace
+
+core::Result<PlaybackEvent>
+Service::record_playback(const http::Principal& who, const std::string& beat_id, const std::string& action,
+                         std::int64_t position_ms)
+{
+    auto beat = playable(beat_id);
+    if (!beat) {
+        return beat.error();
+    }
+    PlaybackEvent event{core::new_id(), beat_id, action, position_ms, core::clock::now_ms()};
+    db_.write([&](core::Tx& tx) {
+        bool counted = false;
+        if (action == "play") {
+            auto recent = tx.query("SELECT 1 FROM beats_playback WHERE user_id = ? AND beat_id = ? AND counted = 1 "
+                                   "AND created_ms > ? LIMIT 1");
+            recent.bind(who.user_id, beat_id, event.created_ms - kPlayWindowMs);
+            counted = !recent.step();
+        }
+        tx.query("INSERT INTO beats_playback (id, user_id, beat_id, action, position_ms, counted, created_ms) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(event.id, who.user_id, beat_id, action, position_ms, counted, event.created_ms)
+            .exec();
+        if (counted) {
+            tx.query("UPDATE beats_beats SET plays = plays + 1 WHERE id = ?").bind(beat_id).exec();
+            tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+        }
+        const core::Topic topic = action == "play" ? kPlaybackStarted : action == "pause" ? kPlaybackPaused : kPlaybackStopped;
+        tx.publish(topic, {{"event_id", event.id}, {"beat_id", beat_id}, {"user_id", who.user_id},
+                           {"position_ms", position_ms}, {"counted", counted}});
+    });
+    return event;
+}
+
+std::optional<PlaybackEvent>
+Service::playback_state(const std::string& user_id) const
+{
+    std::optional<PlaybackEvent> out;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT id, beat_id, action, position_ms, created_ms FROM beats_playback WHERE user_id = ? "
+                            "ORDER BY id DESC LIMIT 1");
+        q.bind(user_id);
+        if (q.step()) {
+            out = read_event(q);
+        }
+    });
+    return out;
+}
+
+core::Result<std::pair<std::vector<PlaybackEvent>, std::optional<std::string>>>
+Service::playback_history(const std::string& user_id, int limit, const std::optional<std::string>& cursor) const
+{
+    std::string before = "\x7f";  // after every id: the newest first
+    if (cursor) {
+        auto position = core::decode_cursor(*cursor, secret_);
+        if (!position || !position->contains("before") || !position->at("before").is_string()) {
+            return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
+        }
+        before = position->at("before").as_string();
+    }
+    std::vector<PlaybackEvent> events;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT id, beat_id, action, position_ms, created_ms FROM beats_playback WHERE user_id = ? "
+                            "AND id < ? ORDER BY id DESC LIMIT ?");
+        q.bind(user_id, before, limit + 1);
+        while (q.step()) {
+            events.push_back(read_event(q));
+        }
+    });
+    std::optional<std::string> next;
+    if (static_cast<int>(events.size()) > limit) {
+        events.pop_back();
+        next = core::encode_cursor({{"before", events.back().id}}, secret_);
+    }
+    return std::make_pair(std::move(events), std::move(next));
+}
+
+}  // namespace bb::beats

@@ -1,0 +1,151 @@
+// Catalogue search: FTS5 with bm25 ranking for text, indexed filters and keyset (cursor) paging
+// for every sort, so page 50 costs what page 1 does.
+#include "core/cursor.hpp"
+#include "modules/beats/service.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <map>
+
+namespace bb::beats {
+namespace {
+
+// Whole words, the last one also as a prefix (type-ahead). Anything that is not a letter or a
+// digit separates words, so no FTS5 syntax from the user ever reaches MATCH.
+std::string
+match_expression(const std::string& q)
+{
+    std::vector<std::string> words;
+    std::string word;
+    for (unsigned char c : q) {
+        if (std::isalnum(c) || c >= 0x80) {
+            word.push_back(static_cast<char>(c));
+        } else if (!word.empty()) {
+            words.push_back(std::move(word));
+            word.clear();
+        }
+    }
+    if (!word.empty()) {
+        words.push_back(std::move(word));
+    }
+    std::string out;
+    for (std::size_t i = 0; i < words.size() && i < 12; ++i) {
+        out += (out.empty() ? "" : " ") + ("\"" + words[i] + "\"");
+        if (i + 1 == words.size()) {
+            out += "*";
+        }
+    }
+    return out;
+}
+
+struct SortSpec {
+    const char* order;    // ORDER BY
+    const char* after;    // keyset condition: ?9 is the last row's sort value, ?10 its id
+    const char* value;    // the column the cursor carries
+};
+
+const std::map<std::string, SortSpec> kSorts = {
+    {"new", {"b.created_ms DESC, b.id DESC", "(b.created_ms < ?9 OR (b.created_ms = ?9 AND b.id < ?10))", "b.created_ms"}},
+    {"popular", {"b.plays DESC, b.id DESC", "(b.plays < ?9 OR (b.plays = ?9 AND b.id < ?10))", "b.plays"}},
+    {"price_asc", {"b.price_cents ASC, b.id ASC", "(b.price_cents > ?9 OR (b.price_cents = ?9 AND b.id > ?10))", "b.price_cents"}},
+    {"price_desc", {"b.price_cents DESC, b.id DESC", "(b.price_cents < ?9 OR (b.price_cents = ?9 AND b.id < ?10))", "b.price_cents"}},
+    {"relevance", {"rank ASC, b.id ASC", "(rank > ?9 OR (rank = ?9 AND b.id > ?10))", "rank"}},
+};
+
+}  // namespace
+
+core::Result<SearchPage>
+Service::search(const SearchQuery& query) const
+{
+    const std::string match = query.q ? match_expression(*query.q) : "";
+    std::string sort = query.sort.empty() ? (match.empty() ? "new" : "relevance") : query.sort;
+    if (sort == "relevance" && match.empty()) {
+        sort = "new";  // nothing to rank by
+    }
+    const SortSpec& spec = kSorts.at(sort);
+
+    std::optional<std::string> producer_id;
+    if (query.producer) {
+        auto found = users_.find(*query.producer);
+        if (!found) {
+            return SearchPage{};  // an unknown producer has no beats
+        }
+        producer_id = found->user_id;
+    }
+
+    // Columns weighted: title 10, artist 5, tags 3, genre 2, mood 2.
+    std::string sql = "SELECT b.id, b.producer_id, b.title, b.artist, b.price_cents, b.currency, b.genre, b.bpm, "
+                      "b.musical_key, b.mood, b.tags, b.description, b.licenses, b.status, b.failure, "
+                      "b.original_sha256, b.original_ext, b.duration_ms, b.lufs, b.peaks, b.preview_path, b.plays, "
+                      "b.rating_sum, b.rating_count, b.created_ms, b.updated_ms, ";
+    sql += match.empty() ? "0.0 AS rank FROM beats_beats b WHERE b.status = 'ready'"
+                         : "bm25(beats_search, 10.0, 5.0, 3.0, 2.0, 2.0) AS rank FROM beats_search "
+                           "JOIN beats_beats b ON b.id = beats_search.beat_id WHERE beats_search MATCH ?1 "
+                           "AND b.status = 'ready'";
+    if (query.genre) sql += " AND b.genre = ?2 COLLATE NOCASE";
+    if (query.mood) sql += " AND b.mood = ?3 COLLATE NOCASE";
+    if (query.key) sql += " AND b.musical_key = ?4 COLLATE NOCASE";
+    if (query.bpm_min) sql += " AND b.bpm >= ?5";
+    if (query.bpm_max) sql += " AND b.bpm <= ?6";
+    if (query.price_max_cents) sql += " AND b.price_cents <= ?7";
+    if (producer_id) sql += " AND b.producer_id = ?8";
+
+    // The cursor carries the last row's sort value and id; it is only good for the same sort.
+    std::optional<boost::json::object> after;
+    if (query.cursor) {
+        auto decoded = core::decode_cursor(*query.cursor, secret_);
+        if (!decoded || !decoded->contains("s") || decoded->at("s") != sort.c_str() || !decoded->contains("v") ||
+            !decoded->contains("id")) {
+            return core::bad_request("invalid_cursor", "the cursor was not issued by this server for this sort");
+        }
+        after = std::move(*decoded);
+        sql += std::string(" AND ") + spec.after;
+    }
+    sql += std::string(" ORDER BY ") + spec.order + " LIMIT ?11";
+
+    SearchPage page;
+    std::vector<double> ranks;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query(sql);
+        if (!match.empty()) q.bind_at(1, match);
+        if (query.genre) q.bind_at(2, *query.genre);
+        if (query.mood) q.bind_at(3, *query.mood);
+        if (query.key) q.bind_at(4, *query.key);
+        if (query.bpm_min) q.bind_at(5, *query.bpm_min);
+        if (query.bpm_max) q.bind_at(6, *query.bpm_max);
+        if (query.price_max_cents) q.bind_at(7, *query.price_max_cents);
+        if (producer_id) q.bind_at(8, *producer_id);
+        if (after) {
+            const auto& v = after->at("v");
+            if (v.is_double()) {
+                q.bind_at(9, v.as_double());
+            } else {
+                q.bind_at(9, v.to_number<std::int64_t>());
+            }
+            q.bind_at(10, std::string(after->at("id").as_string()));
+        }
+        q.bind_at(11, query.limit + 1);
+        while (q.step()) {
+            page.beats.push_back(read_beat(q));
+            ranks.push_back(q.col(26).getDouble());
+        }
+    });
+    if (static_cast<int>(page.beats.size()) > query.limit) {
+        page.beats.pop_back();
+        const Beat& last = page.beats.back();
+        boost::json::object position{{"s", sort}, {"id", last.id}};
+        if (sort == "relevance") {
+            position["v"] = ranks[page.beats.size() - 1];
+        } else if (sort == "new") {
+            position["v"] = last.created_ms;
+        } else if (sort == "popular") {
+            position["v"] = last.plays;
+        } else {
+            position["v"] = last.price_cents;
+        }
+        page.next_cursor = core::encode_cursor(position, secret_);
+    }
+    return page;
+}
+
+}  // namespace bb::beats

@@ -1,0 +1,585 @@
+#include "modules/beats/service.hpp"
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <filesystem>
+
+namespace bb::beats {
+
+const char* const kBeatColumns =
+    "id, producer_id, title, artist, price_cents, currency, genre, bpm, musical_key, mood, tags, description, "
+    "licenses, status, failure, original_sha256, original_ext, duration_ms, lufs, peaks, preview_path, plays, "
+    "rating_sum, rating_count, created_ms, updated_ms";
+
+namespace {
+
+std::string
+select_beat_sql(const char* where)
+{
+    return std::string("SELECT ") + kBeatColumns + " FROM beats_beats " + where;
+}
+
+const std::string kSelectById = select_beat_sql("WHERE id = ?");
+
+std::optional<Beat>
+load(core::Query& q)
+{
+    if (!q.step()) {
+        return std::nullopt;
+    }
+    return read_beat(q);
+}
+
+std::string
+tags_json(const std::vector<std::string>& tags)
+{
+    boost::json::array a;
+    for (const auto& t : tags) {
+        a.push_back(boost::json::value(t));
+    }
+    return boost::json::serialize(a);
+}
+
+void
+index_for_search(core::Tx& tx, const Beat& b)
+{
+    tx.query("DELETE FROM beats_search WHERE beat_id = ?").bind(b.id).exec();
+    if (b.status == "ready") {
+        tx.query("INSERT INTO beats_search (title, artist, tags, genre, mood, beat_id) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(b.title, b.artist, tags_text(b.tags), b.genre.value_or(""), b.mood.value_or(""), b.id)
+            .exec();
+    }
+}
+
+// In the store: what buyers can find, stream and count on the producer's profile.
+bool
+listed(const std::string& status)
+{
+    return status == "ready";
+}
+
+core::Error
+not_ready(const Beat& b)
+{
+    boost::json::object details{{"status", b.status}};
+    return core::Error{core::Code::kConflict, "not_ready",
+                       b.status == "failed" ? "processing this beat failed: " + b.failure.value_or("unknown reason")
+                                            : "the beat is still processing",
+                       std::move(details)};
+}
+
+std::string
+extension_for(const ProbeInfo& probe)
+{
+    static const std::map<std::string, std::string> by_format = {
+        {"wav", "wav"}, {"mp3", "mp3"}, {"flac", "flac"}, {"ogg", "ogg"}, {"aiff", "aiff"}, {"w64", "w64"},
+        {"caf", "caf"}, {"mov,mp4,m4a,3gp,3g2,mj2", "m4a"}};
+    auto it = by_format.find(probe.format);
+    return it == by_format.end() ? "audio" : it->second;
+}
+
+std::string
+mime_for(const std::string& ext)
+{
+    static const std::map<std::string, std::string> types = {
+        {"wav", "audio/wav"}, {"mp3", "audio/mpeg"}, {"flac", "audio/flac"}, {"ogg", "audio/ogg"},
+        {"aiff", "audio/aiff"}, {"m4a", "audio/mp4"}};
+    auto it = types.find(ext);
+    return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+Beat
+read_beat(core::Query& q)
+{
+    Beat b;
+    b.id = q.text(0);
+    b.producer_id = q.text(1);
+    b.title = q.text(2);
+    b.artist = q.text(3);
+    b.price_cents = q.int64(4);
+    b.currency = q.text(5);
+    b.genre = q.opt_text(6);
+    if (!q.is_null(7)) {
+        b.bpm = q.int64(7);
+    }
+    b.key = q.opt_text(8);
+    b.mood = q.opt_text(9);
+    const auto tags = boost::json::parse(q.text(10));  // named: a temporary would die before the loop
+    for (const auto& t : tags.as_array()) {
+        b.tags.emplace_back(t.as_string());
+    }
+    b.description = q.text(11);
+    b.licenses = licenses_from_json(boost::json::parse(q.text(12)));
+    b.status = q.text(13);
+    b.failure = q.opt_text(14);
+    b.original_sha256 = q.text(15);
+    b.original_ext = q.text(16);
+    if (!q.is_null(17)) {
+        b.duration_ms = q.int64(17);
+    }
+    if (!q.is_null(18)) {
+        b.lufs = q.col(18).getDouble();
+    }
+    b.peaks_json = q.opt_text(19).value_or("");
+    b.preview_path = q.opt_text(20);
+    b.plays = q.int64(21);
+    b.rating_sum = q.int64(22);
+    b.rating_count = q.int64(23);
+    b.created_ms = q.int64(24);
+    b.updated_ms = q.int64(25);
+    return b;
+}
+
+Service::Service(core::Db& db, Storage& storage, MediaClient& media, users::UsersModule& users, const std::string& secret)
+    : db_(db), storage_(storage), media_(media), users_(users), secret_(secret)
+{
+}
+
+core::Result<ProbeInfo>
+Service::accept_audio(http::UploadedFile& file) const
+{
+    if (file.size == 0) {
+        return core::Error{core::Code::kUnsupportedMedia, "unsupported_media", "the file is empty", {}};
+    }
+    return media_.probe(file.path);
+}
+
+core::Result<Beat>
+Service::upload(const http::Principal& who, http::Upload& form)
+{
+    boost::json::object fields;
+    for (const auto& [name, value] : form.fields) {
+        fields[name] = value;
+    }
+    boost::json::object problems;
+    auto meta = read_changes(fields, true, problems);
+    if (!meta.title && !problems.contains("title")) {
+        problems["title"] = "is required";
+    }
+    if (!meta.price_cents && !problems.contains("price") && !problems.contains("price_cents")) {
+        problems["price"] = "is required (price or price_cents)";
+    }
+    http::UploadedFile* file = form.file("file");
+    if (file == nullptr) {
+        problems["file"] = "is required: send the audio as the multipart field 'file'";
+    }
+    if (!problems.empty()) {
+        return core::invalid_fields(std::move(problems));
+    }
+    if (!meta.artist) {
+        auto me = users_.find(who.user_id);
+        meta.artist = me ? me->username : "unknown";
+    }
+    auto probe = accept_audio(*file);
+    if (!probe) {
+        return probe.error();
+    }
+    auto beat = create(who.user_id, file->path, file->sha256, *probe, meta);
+    if (beat) {
+        file->keep();  // it now lives in the store under its hash (or was a duplicate, removed)
+    }
+    return beat;
+}
+
+core::Result<Beat>
+Service::create(const std::string& producer_id, const std::string& temp_audio, const std::string& sha256,
+                const ProbeInfo& probe, const BeatChanges& meta)
+{
+    const std::string ext = extension_for(probe);
+    const std::string target = storage_.original(sha256, ext);
+    auto created_file = storage_.adopt(temp_audio, target);
+    if (!created_file) {
+        return created_file.error();
+    }
+    const auto now = core::clock::now_ms();
+    Beat b;
+    b.id = core::new_id();
+    b.producer_id = producer_id;
+    b.title = *meta.title;
+    b.artist = meta.artist.value_or("unknown");
+    b.price_cents = *meta.price_cents;
+    b.genre = meta.genre;
+    b.bpm = meta.bpm;
+    b.key = meta.key;
+    b.mood = meta.mood;
+    b.tags = meta.tags.value_or(std::vector<std::string>{});
+    b.description = meta.description.value_or("");
+    b.licenses = meta.licenses && !meta.licenses->empty() ? *meta.licenses : default_licenses(b.price_cents, b.currency);
+    b.status = "processing";
+    b.original_sha256 = sha256;
+    b.original_ext = ext;
+    b.duration_ms = probe.duration_ms > 0 ? std::optional<std::int64_t>(probe.duration_ms) : std::nullopt;
+    b.created_ms = now;
+    b.updated_ms = now;
+    try {
+        db_.write([&](core::Tx& tx) {
+            tx.query("INSERT INTO beats_files (sha256, ext, size, refs, created_ms) VALUES (?, ?, ?, 1, ?) "
+                     "ON CONFLICT (sha256) DO UPDATE SET refs = refs + 1")
+                .bind(sha256, ext, static_cast<std::int64_t>(std::filesystem::file_size(target)), now)
+                .exec();
+            tx.query("INSERT INTO beats_beats (id, producer_id, title, artist, price_cents, currency, genre, bpm, "
+                     "musical_key, mood, tags, description, licenses, status, original_sha256, original_ext, "
+                     "original_format, duration_ms, created_ms, updated_ms) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(b.id, b.producer_id, b.title, b.artist, b.price_cents, b.currency, b.genre, b.bpm, b.key, b.mood,
+                      tags_json(b.tags), b.description, boost::json::serialize(licenses_json(b.licenses)), b.status,
+                      sha256, ext, probe.format, b.duration_ms, now, now)
+                .exec();
+            tx.enqueue(kProcessJob, {{"beat_id", b.id}});
+            tx.publish(kBeatCreated, {{"beat_id", b.id}, {"producer_id", producer_id}, {"title", b.title}});
+        });
+    } catch (...) {
+        if (*created_file) {
+            std::error_code ec;
+            std::filesystem::remove(target, ec);  // nothing refers to it: leave nothing behind
+        }
+        throw;
+    }
+    core::log::info("beats", "beat uploaded", {{"beat_id", b.id}, {"producer_id", producer_id}, {"sha256", sha256}});
+    return b;
+}
+
+core::Result<void>
+Service::process(const std::string& beat_id, int attempt, int max_attempts)
+{
+    auto beat = get(beat_id);
+    if (!beat || beat->status != "processing") {
+        return {};  // deleted meanwhile, or already done by an earlier run
+    }
+    std::optional<std::string> tag;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT sha256, ext FROM beats_voice_tags WHERE producer_id = ?");
+        q.bind(beat->producer_id);
+        if (q.step()) {
+            tag = storage_.voice_tag(q.text(0), q.text(1));
+        }
+    });
+    const std::string preview_path = storage_.preview(beat_id);
+    auto result = media_.preview(storage_.original(beat->original_sha256, beat->original_ext), preview_path, tag);
+    if (!result && result.error().code != core::Code::kUnsupportedMedia && attempt < max_attempts) {
+        return result.error();  // retried by the job runner
+    }
+    const auto now = core::clock::now_ms();
+    auto written = db_.write([&](core::Tx& tx) -> core::Result<void> {
+        auto current = load(tx.query(kSelectById).bind(beat_id));
+        if (!current || current->status != "processing") {
+            return {};
+        }
+        if (!result) {
+            tx.query("UPDATE beats_beats SET status = 'failed', failure = ?, updated_ms = ? WHERE id = ?")
+                .bind(result.error().message, now, beat_id)
+                .exec();
+            tx.publish(kBeatFailed, {{"beat_id", beat_id}, {"producer_id", beat->producer_id},
+                                     {"reason", result.error().message}});
+        } else {
+            boost::json::array peaks;
+            for (double p : result->peaks) {
+                peaks.push_back(std::round(p * 1000.0) / 1000.0);
+            }
+            tx.query("UPDATE beats_beats SET status = 'ready', failure = NULL, duration_ms = ?, lufs = ?, peaks = ?, "
+                     "preview_path = ?, updated_ms = ? WHERE id = ?")
+                .bind(result->duration_ms, result->lufs, boost::json::serialize(peaks), storage_.relative(preview_path),
+                      now, beat_id)
+                .exec();
+            current->status = "ready";
+            index_for_search(tx, *current);
+            users_.count_beats(tx, beat->producer_id, +1);
+            tx.publish(kBeatReady, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}, {"title", beat->title},
+                                    {"artist", beat->artist}});
+        }
+        tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+        return {};
+    });
+    if (written && result) {
+        core::log::info("beats", "beat ready", {{"beat_id", beat_id}, {"duration_ms", result->duration_ms}});
+    }
+    return written;
+}
+
+core::Result<Beat>
+Service::get(const std::string& beat_id) const
+{
+    std::optional<Beat> beat;
+    db_.read([&](core::Conn& conn) { beat = load(conn.query(kSelectById).bind(beat_id)); });
+    if (!beat || beat->status == "deleted") {
+        return core::not_found("beat");
+    }
+    return std::move(*beat);
+}
+
+core::Result<std::shared_ptr<const std::string>>
+Service::beat_json_cached(const std::string& beat_id)
+{
+    if (auto hit = cache_.get(beat_id)) {
+        return hit;
+    }
+    auto beat = get(beat_id);
+    if (!beat) {
+        return beat.error();
+    }
+    auto json = std::make_shared<const std::string>(boost::json::serialize(beat_json(*beat)));
+    cache_.put(beat_id, json);
+    return json;
+}
+
+core::Result<Beat>
+Service::update(const http::Principal& who, const std::string& beat_id, const BeatChanges& c)
+{
+    return db_.write([&](core::Tx& tx) -> core::Result<Beat> {
+        auto beat = load(tx.query(kSelectById).bind(beat_id));
+        if (!beat || beat->status == "deleted") {
+            return core::not_found("beat");
+        }
+        if (beat->producer_id != who.user_id && !who.is_admin()) {
+            return core::forbidden("only the beat's producer may change it");
+        }
+        if (c.title) beat->title = *c.title;
+        if (c.artist) beat->artist = *c.artist;
+        if (c.genre) beat->genre = c.genre->empty() ? std::nullopt : c.genre;
+        if (c.bpm) beat->bpm = c.bpm;
+        if (c.key) beat->key = c.key->empty() ? std::nullopt : c.key;
+        if (c.mood) beat->mood = c.mood->empty() ? std::nullopt : c.mood;
+        if (c.tags) beat->tags = *c.tags;
+        if (c.description) beat->description = *c.description;
+        if (c.price_cents) {
+            beat->price_cents = *c.price_cents;
+            // The default single license follows the price; custom licenses are set explicitly.
+            if (!c.licenses && beat->licenses.size() == 1 && beat->licenses[0].type == "basic") {
+                beat->licenses[0].price_cents = *c.price_cents;
+            }
+        }
+        if (c.licenses) {
+            beat->licenses = c.licenses->empty() ? default_licenses(beat->price_cents, beat->currency) : *c.licenses;
+        }
+        beat->updated_ms = core::clock::now_ms();
+        tx.query("UPDATE beats_beats SET title = ?, artist = ?, price_cents = ?, genre = ?, bpm = ?, musical_key = ?, "
+                 "mood = ?, tags = ?, description = ?, licenses = ?, updated_ms = ? WHERE id = ?")
+            .bind(beat->title, beat->artist, beat->price_cents, beat->genre, beat->bpm, beat->key, beat->mood,
+                  tags_json(beat->tags), beat->description, boost::json::serialize(licenses_json(beat->licenses)),
+                  beat->updated_ms, beat_id)
+            .exec();
+        index_for_search(tx, *beat);
+        tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+        return std::move(*beat);
+    });
+}
+
+void
+Service::drop_files(core::Tx& tx, const Beat& beat)
+{
+    // Buyers keep their downloads: the original stays while anyone holds a license.
+    bool licensed = false;
+    {
+        std::lock_guard lock(rights_mutex_);
+        licensed = rights_ && !rights_("*", beat.id).empty();
+    }
+    std::vector<std::string> remove;
+    if (beat.preview_path) {
+        remove.push_back(storage_.absolute(*beat.preview_path));
+    }
+    if (!licensed) {
+        tx.query("UPDATE beats_files SET refs = refs - 1 WHERE sha256 = ?").bind(beat.original_sha256).exec();
+        auto refs = tx.query("SELECT refs FROM beats_files WHERE sha256 = ?");
+        refs.bind(beat.original_sha256);
+        if (refs.step() && refs.int64(0) <= 0) {
+            remove.push_back(storage_.original(beat.original_sha256, beat.original_ext));
+            tx.query("DELETE FROM beats_files WHERE sha256 = ?").bind(beat.original_sha256).exec();
+        }
+    }
+    tx.after_commit([remove] {
+        for (const auto& path : remove) {
+            std::error_code ec;
+            std::filesystem::remove(path, ec);
+        }
+    });
+}
+
+core::Result<void>
+Service::remove(const http::Principal& who, const std::string& beat_id)
+{
+    return db_.write([&](core::Tx& tx) -> core::Result<void> {
+        auto beat = load(tx.query(kSelectById).bind(beat_id));
+        if (!beat || beat->status == "deleted") {
+            return core::not_found("beat");
+        }
+        if (beat->producer_id != who.user_id && !who.is_admin()) {
+            return core::forbidden("only the beat's producer or an admin may delete it");
+        }
+        const auto now = core::clock::now_ms();
+        tx.query("UPDATE beats_beats SET status = 'deleted', deleted_ms = ?, updated_ms = ? WHERE id = ?")
+            .bind(now, now, beat_id)
+            .exec();
+        count_if_listed(tx, *beat, "deleted");
+        beat->status = "deleted";
+        index_for_search(tx, *beat);
+        drop_files(tx, *beat);
+        tx.publish(kBeatDeleted, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}});
+        tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+        return {};
+    });
+}
+
+void
+Service::count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after)
+{
+    if (listed(before.status) != listed(status_after)) {
+        users_.count_beats(tx, before.producer_id, listed(status_after) ? +1 : -1);
+    }
+}
+
+core::Result<void>
+Service::remove_all_of(const std::string& producer_id, core::Tx& tx)
+{
+    std::vector<Beat> beats;
+    {
+        auto q = tx.query(select_beat_sql("WHERE producer_id = ? AND status != 'deleted'"));
+        q.bind(producer_id);
+        while (q.step()) {
+            beats.push_back(read_beat(q));
+        }
+    }
+    const auto now = core::clock::now_ms();
+    for (auto& beat : beats) {
+        tx.query("UPDATE beats_beats SET status = 'deleted', deleted_ms = ?, updated_ms = ? WHERE id = ?")
+            .bind(now, now, beat.id)
+            .exec();
+        beat.status = "deleted";
+        index_for_search(tx, beat);
+        drop_files(tx, beat);
+        tx.publish(kBeatDeleted, {{"beat_id", beat.id}, {"producer_id", producer_id}});
+        tx.after_commit([this, id = beat.id] { cache_.drop(id); });
+    }
+    return {};
+}
+
+core::Result<Beat>
+Service::playable(const std::string& beat_id) const
+{
+    auto beat = get(beat_id);
+    if (!beat) {
+        return beat.error();
+    }
+    if (beat->status != "ready" && beat->status != "sold") {
+        return not_ready(*beat);
+    }
+    return beat;
+}
+
+core::Result<FileToSend>
+Service::preview(const std::string& beat_id) const
+{
+    auto beat = playable(beat_id);
+    if (!beat) {
+        return beat.error();
+    }
+    return FileToSend{storage_.absolute(beat->preview_path.value_or("")), "audio/mpeg", ""};
+}
+
+void
+Service::set_download_rights(DownloadRights rights)
+{
+    std::lock_guard lock(rights_mutex_);
+    rights_ = std::move(rights);
+}
+
+core::Result<FileToSend>
+Service::download(const http::Principal& who, const std::string& beat_id, const std::optional<std::string>& format)
+{
+    std::optional<Beat> beat;
+    db_.read([&](core::Conn& conn) { beat = load(conn.query(kSelectById).bind(beat_id)); });
+    if (!beat) {
+        return core::not_found("beat");
+    }
+    const bool owner = beat->producer_id == who.user_id;
+    std::vector<std::string> formats;
+    if (owner) {
+        formats = {"original"};
+    } else {
+        std::lock_guard lock(rights_mutex_);
+        if (rights_) {
+            formats = rights_(who.user_id, beat_id);
+        }
+    }
+    if (formats.empty()) {
+        if (beat->status == "deleted") {
+            return core::not_found("beat");
+        }
+        return core::forbidden("downloads are for the producer and for buyers whose license covers them");
+    }
+    const std::string name = beat->title;
+    if (owner && (!format || *format == "original" || *format == beat->original_ext)) {
+        return FileToSend{storage_.original(beat->original_sha256, beat->original_ext), mime_for(beat->original_ext),
+                          name + "." + beat->original_ext};
+    }
+    return core::Error{core::Code::kInvalidInput, "validation_failed", "that format is not available yet",
+                       {{"fields", {{"format", "is not covered"}}}}};
+}
+
+core::Result<void>
+Service::set_voice_tag(const http::Principal& who, http::Upload& form)
+{
+    http::UploadedFile* file = form.file("file");
+    if (file == nullptr) {
+        return core::invalid_field("file", "is required: send the voice tag as the multipart field 'file'");
+    }
+    auto probe = accept_audio(*file);
+    if (!probe) {
+        return probe.error();
+    }
+    if (probe->duration_ms > 15000) {
+        return core::invalid_field("file", "a voice tag may be at most 15 seconds long");
+    }
+    const std::string ext = extension_for(*probe);
+    auto stored = storage_.adopt(file->path, storage_.voice_tag(file->sha256, ext));
+    if (!stored) {
+        return stored.error();
+    }
+    file->keep();
+    db_.write([&](core::Tx& tx) {
+        tx.query("INSERT INTO beats_voice_tags (producer_id, sha256, ext, updated_ms) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (producer_id) DO UPDATE SET sha256 = excluded.sha256, ext = excluded.ext, "
+                 "updated_ms = excluded.updated_ms")
+            .bind(who.user_id, file->sha256, ext, core::clock::now_ms())
+            .exec();
+    });
+    return {};
+}
+
+core::Result<void>
+Service::remove_voice_tag(const http::Principal& who)
+{
+    db_.write([&](core::Tx& tx) { tx.query("DELETE FROM beats_voice_tags WHERE producer_id = ?").bind(who.user_id).exec(); });
+    return {};
+}
+
+std::optional<BeatInfo>
+Service::info(const std::string& beat_id) const
+{
+    std::optional<Beat> beat;
+    db_.read([&](core::Conn& conn) { beat = load(conn.query(kSelectById).bind(beat_id)); });
+    if (!beat) {
+        return std::nullopt;
+    }
+    return BeatInfo{beat->id, beat->producer_id, beat->title, beat->artist, beat->status, beat->price_cents,
+                    beat->currency, beat->licenses};
+}
+
+bool
+Service::empty() const
+{
+    bool empty = true;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT 1 FROM beats_beats LIMIT 1");
+        empty = !q.step();
+    });
+    return empty;
+}
+
+}  // namespace bb::beats

@@ -1,0 +1,108 @@
+#pragma once
+// The catalogue: uploads, processing, reads with their cache, search, edits, deletes, downloads,
+// voice tags and playback. Knows nothing of HTTP beyond our request facade's Upload.
+#include "core/db.hpp"
+#include "core/error.hpp"
+#include "http/request.hpp"
+#include "core/string_cache.hpp"
+#include "modules/beats/media_client.hpp"
+#include "modules/beats/model.hpp"
+#include "modules/beats/storage.hpp"
+#include "modules/users/users.hpp"
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bb::beats {
+
+inline constexpr const char* kProcessJob = "beats.process";
+
+struct SearchQuery {
+    std::optional<std::string> q;
+    std::optional<std::string> genre;
+    std::optional<std::string> mood;
+    std::optional<std::string> key;
+    std::optional<std::int64_t> bpm_min;
+    std::optional<std::int64_t> bpm_max;
+    std::optional<std::int64_t> price_max_cents;
+    std::optional<std::string> producer;  // user id or username
+    std::string sort;                     // new | popular | price_asc | price_desc | relevance
+    int limit = 20;
+    std::optional<std::string> cursor;
+};
+
+struct SearchPage {
+    std::vector<Beat> beats;
+    std::optional<std::string> next_cursor;
+};
+
+struct FileToSend {
+    std::string path;
+    std::string mime;
+    std::string download_name;
+};
+
+struct PlaybackEvent {
+    std::string id;
+    std::string beat_id;
+    std::string action;
+    std::int64_t position_ms = 0;
+    std::int64_t created_ms = 0;
+};
+
+class Service {
+public:
+    Service(core::Db& db, Storage& storage, MediaClient& media, users::UsersModule& users, const std::string& secret);
+
+    core::Result<Beat> upload(const http::Principal& who, http::Upload& form);
+    // The processing job: 'failed' is final (the job succeeds) once attempts are used up.
+    core::Result<void> process(const std::string& beat_id, int attempt, int max_attempts);
+
+    // A beat anyone may see (not deleted); the JSON of it is cached.
+    core::Result<std::shared_ptr<const std::string>> beat_json_cached(const std::string& beat_id);
+    core::Result<Beat> get(const std::string& beat_id) const;
+    core::Result<Beat> update(const http::Principal& who, const std::string& beat_id, const BeatChanges& changes);
+    core::Result<void> remove(const http::Principal& who, const std::string& beat_id);
+    core::Result<SearchPage> search(const SearchQuery& query) const;
+
+    core::Result<Beat> playable(const std::string& beat_id) const;  // 409 not_ready while processing
+    core::Result<FileToSend> preview(const std::string& beat_id) const;
+    core::Result<FileToSend> download(const http::Principal& who, const std::string& beat_id,
+                                      const std::optional<std::string>& format);
+    void set_download_rights(DownloadRights rights);
+
+    core::Result<void> set_voice_tag(const http::Principal& who, http::Upload& form);
+    core::Result<void> remove_voice_tag(const http::Principal& who);
+
+    core::Result<PlaybackEvent> record_playback(const http::Principal& who, const std::string& beat_id,
+                                                const std::string& action, std::int64_t position_ms);
+    std::optional<PlaybackEvent> playback_state(const std::string& user_id) const;
+    core::Result<std::pair<std::vector<PlaybackEvent>, std::optional<std::string>>> playback_history(
+        const std::string& user_id, int limit, const std::optional<std::string>& cursor) const;
+
+    // A deleted account's beats leave the store (buyers keep what they bought).
+    core::Result<void> remove_all_of(const std::string& producer_id, core::Tx& tx);
+    // Creates a beat from a finished audio file (the demo catalogue and uploads share this).
+    core::Result<Beat> create(const std::string& producer_id, const std::string& temp_audio, const std::string& sha256,
+                              const ProbeInfo& probe, const BeatChanges& meta);
+    std::optional<BeatInfo> info(const std::string& beat_id) const;
+    bool empty() const;
+
+private:
+    core::Result<ProbeInfo> accept_audio(http::UploadedFile& file) const;
+    void drop_files(core::Tx& tx, const Beat& beat);
+    void count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after);
+
+    core::Db& db_;
+    Storage& storage_;
+    MediaClient& media_;
+    users::UsersModule& users_;
+    const std::string& secret_;
+    core::StringCache cache_;
+    mutable std::mutex rights_mutex_;
+    DownloadRights rights_;
+};
+
+}  // namespace bb::beats

@@ -1,0 +1,34 @@
+#pragma once
+// Where the beats module keeps files under the data dir. Originals and voice tags are stored by
+// content (SHA-256), so the same upload twice is one file; previews are per beat. Every file is
+// fsynced and renamed into place, so a crash never leaves a partial file under a real name.
+#include "core/error.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace bb::beats {
+
+class Storage {
+public:
+    explicit Storage(std::filesystem::path data_dir);
+
+    std::string original(const std::string& sha256, const std::string& ext) const;
+    std::string voice_tag(const std::string& sha256, const std::string& ext) const;
+    std::string preview(const std::string& beat_id) const;
+    std::string download(const std::string& sha256, int bitrate) const;  // cached transcodes
+    std::string scratch(const std::string& name) const;                  // work files
+
+    // Moves a finished temporary file to `target` (fsync, rename, fsync of the folder). If the
+    // target already exists (same content), the temporary file is dropped. Returns whether the
+    // target was created by this call.
+    core::Result<bool> adopt(const std::string& temp_path, const std::string& target) const;
+    // Relative to the data dir, for the database.
+    std::string relative(const std::string& path) const;
+    std::string absolute(const std::string& relative_path) const;
+
+private:
+    std::filesystem::path data_dir_;
+};
+
+}  // namespace bb::beats
