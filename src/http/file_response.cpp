@@ -130,7 +130,16 @@ serve_file(const Request& req, const std::string& path, const FileOptions& optio
         for (char c : options.download_name) {
             safe.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_');
         }
-        res.with_header("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+        // An ASCII fallback, and the real name in UTF-8 (RFC 6266 / 8187).
+        std::string encoded;
+        for (unsigned char c : options.download_name) {
+            if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+                encoded.push_back(static_cast<char>(c));
+            } else {
+                encoded += fmt::format("%{:02X}", c);
+            }
+        }
+        res.with_header("Content-Disposition", "attachment; filename=\"" + safe + "\"; filename*=UTF-8''" + encoded);
     }
 
     const auto if_none_match = req.header("If-None-Match");

@@ -446,11 +446,25 @@ private:
         }
         if (!keep_alive_) {
             beast::error_code ignored;
-            deadline_ms_ = 0;
             stream_.shutdown(tcp::socket::shutdown_send, ignored);
-            return;
+            // Lingering close: read and drop what the client is still sending (an upload we
+            // refused), so closing does not reset the connection before it reads our answer.
+            expire_after(std::chrono::seconds(2));
+            return do_discard();
         }
         do_read_header();
+    }
+
+    void do_discard()
+    {
+        discard_.resize(16 * 1024);
+        stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) {
+                self->deadline_ms_ = 0;
+                return;  // EOF, or the deadline closed it
+            }
+            self->do_discard();
+        });
     }
 
     void expire_after(std::chrono::seconds timeout)
@@ -496,6 +510,7 @@ private:
     std::chrono::steady_clock::time_point started_;
     std::string peer_;  // the socket's remote address, read once
     std::string out_;   // the answer being written (one write in flight at a time)
+    std::string discard_;  // what a refused client still sends, dropped
     bool http10_ = false;
 };
 

@@ -72,7 +72,9 @@ create_demo_catalogue(Service& service, users::UsersModule& users, const MediaCl
             return probe.error();
         }
         BeatChanges meta;
-        meta.title = std::string(kWordsA[rng() % kWordsA.size()]) + " " + kWordsB[rng() % kWordsB.size()];
+        // Distinct for the first 256 beats: every (A, B) pair at most once.
+        meta.title = std::string(kWordsA[static_cast<std::size_t>(i) % kWordsA.size()]) + " " +
+                     kWordsB[(static_cast<std::size_t>(i) * 7 + static_cast<std::size_t>(i) / kWordsA.size()) % kWordsB.size()];
         const std::string& producer = producers[static_cast<std::size_t>(i) % producers.size()];
         meta.artist = kProducers[static_cast<std::size_t>(i) % kProducers.size()];
         meta.price_cents = 1999 + static_cast<std::int64_t>(rng() % 8) * 1000;
@@ -80,7 +82,8 @@ create_demo_catalogue(Service& service, users::UsersModule& users, const MediaCl
         meta.bpm = bpm;
         meta.key = key;
         meta.mood = style.moods[rng() % style.moods.size()];
-        meta.tags = std::vector<std::string>{style.tags[rng() % 4], style.tags[rng() % 4], style.genre};
+        const auto first_tag = rng() % 4;
+        meta.tags = std::vector<std::string>{style.tags[first_tag], style.tags[(first_tag + 1 + rng() % 3) % 4], style.genre};
         meta.description = "A demo beat synthesised by FFmpeg at " + std::to_string(bpm) + " BPM in " + key + ".";
         if (i % 3 == 0) {
             meta.licenses = std::vector<License>{

@@ -54,6 +54,12 @@ read_text(const boost::json::object& in, const char* name, std::size_t max_chars
         problems[name] = "must be at most " + std::to_string(max_chars) + " characters";
         return std::nullopt;
     }
+    // One-line fields stay one line (descriptions may have several).
+    const bool multiline = std::string_view(name) == "description" || std::string_view(name) == "terms";
+    if (std::any_of(s.begin(), s.end(), [&](unsigned char c) { return c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t')); })) {
+        problems[name] = "must not contain control characters";
+        return std::nullopt;
+    }
     return s;
 }
 

@@ -49,7 +49,7 @@ const std::map<std::string, SortSpec> kSorts = {
     {"popular", {"b.plays DESC, b.id DESC", "(b.plays < ?9 OR (b.plays = ?9 AND b.id < ?10))", "b.plays"}},
     {"price_asc", {"b.price_cents ASC, b.id ASC", "(b.price_cents > ?9 OR (b.price_cents = ?9 AND b.id > ?10))", "b.price_cents"}},
     {"price_desc", {"b.price_cents DESC, b.id DESC", "(b.price_cents < ?9 OR (b.price_cents = ?9 AND b.id < ?10))", "b.price_cents"}},
-    {"relevance", {"rank ASC, b.id ASC", "(rank > ?9 OR (rank = ?9 AND b.id > ?10))", "rank"}},
+    {"relevance", {"score ASC, b.id ASC", "(score > ?9 OR (score = ?9 AND b.id > ?10))", "score"}},
 };
 
 }  // namespace
@@ -78,8 +78,9 @@ Service::search(const SearchQuery& query) const
                       "b.musical_key, b.mood, b.tags, b.description, b.licenses, b.status, b.failure, "
                       "b.original_sha256, b.original_ext, b.duration_ms, b.lufs, b.peaks, b.preview_path, b.plays, "
                       "b.rating_sum, b.rating_count, b.created_ms, b.updated_ms, ";
-    sql += match.empty() ? "0.0 AS rank FROM beats_beats b WHERE b.status = 'ready'"
-                         : "bm25(beats_search, 10.0, 5.0, 3.0, 2.0, 2.0) AS rank FROM beats_search "
+    // Named "score", not "rank": FTS5 has a hidden column called rank that WHERE would pick instead.
+    sql += match.empty() ? "0.0 AS score FROM beats_beats b WHERE b.status = 'ready'"
+                         : "bm25(beats_search, 10.0, 5.0, 3.0, 2.0, 2.0) AS score FROM beats_search "
                            "JOIN beats_beats b ON b.id = beats_search.beat_id WHERE beats_search MATCH ?1 "
                            "AND b.status = 'ready'";
     if (query.genre) sql += " AND b.genre = ?2 COLLATE NOCASE";
