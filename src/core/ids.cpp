@@ -66,4 +66,25 @@ new_id()
     return out;
 }
 
+std::string
+new_request_id()
+{
+    // A random 64-bit prefix per thread, then a per-thread counter: 32 hex digits.
+    thread_local const std::uint64_t prefix = [] {
+        std::uint64_t p = 0;
+        randombytes_buf(&p, sizeof p);
+        return p;
+    }();
+    thread_local std::uint64_t counter = 0;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(32, '0');
+    const std::uint64_t parts[2] = {prefix, ++counter};
+    for (int part = 0; part < 2; ++part) {
+        for (int i = 0; i < 16; ++i) {
+            out[static_cast<std::size_t>(part * 16 + i)] = kHex[(parts[part] >> (60 - 4 * i)) & 0xf];
+        }
+    }
+    return out;
+}
+
 }  // namespace bb::core

@@ -7,4 +7,7 @@ namespace bb::core {
 
 std::string new_id();
 
+// A request id: unique, cheap (no lock, no system call), but not time-ordered across threads.
+std::string new_request_id();
+
 }  // namespace bb::core

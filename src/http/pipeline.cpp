@@ -84,7 +84,7 @@ Pipeline::route(Request& req, bool draining) const
     if (auto id = req.header("X-Request-Id"); sane_request_id(id)) {
         req.request_id = id;
     } else {
-        req.request_id = core::new_id();
+        req.request_id = core::new_request_id();
     }
     if (draining) {
         out.early = Response::error({core::Code::kUnavailable, "shutting_down", "the server is shutting down", {}});

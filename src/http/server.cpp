@@ -313,7 +313,14 @@ private:
     template <class Header>
     bool build_request(const Header& msg)
     {
-        req_ = Request{};
+        // Cleared rather than replaced: the vectors keep their capacity from the last request.
+        req_.headers.clear();
+        req_.query.clear();
+        req_.params.clear();
+        req_.body = {};
+        req_.request_id.clear();
+        req_.principal.reset();
+        req_.upload.reset();
         req_.method = msg.method_string();
         req_.target = msg.target();
         auto url = boost::urls::parse_origin_form(req_.target);
@@ -356,7 +363,7 @@ private:
             req_ = Request{};  // the header never arrived whole: answer with a fresh identity
         }
         if (req_.request_id.empty()) {
-            req_.request_id = core::new_id();
+            req_.request_id = core::new_request_id();
         }
         if (!counted_) {
             busy_ = true;
@@ -560,6 +567,8 @@ Server::Impl::do_accept()
             socket.close(ignored);  // over the cap: refuse at once rather than queue
         } else {
             connections.fetch_add(1);
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);  // answers leave at once, not batched by Nagle
             auto session = std::make_shared<Session>(std::move(socket), *this);
             {
                 std::lock_guard lock(sessions_mutex);
