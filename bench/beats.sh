@@ -14,6 +14,7 @@ for tool in wrk curl jq sqlite3 ffmpeg; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required (scripts/setup.sh bench)" >&2; exit 1; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backbeat-bench.XXXXXX")
+chmod 755 "$tmp"  # nginx workers (www-data) read the preview from here
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -69,6 +70,7 @@ run() {  # name connections url [lua]
 
 run "backbeat GET /api/beats/{id}" 64 "$base" "$root/bench/lua/beat_ids.lua"
 run "backbeat GET /api/beats?q= ($BEATS beats)" 16 "$base" "$root/bench/lua/search.lua"
+run "backbeat GET /api/beats?q= every query new" 16 "$base" "$root/bench/lua/search_unique.lua"
 RANGE_FILE_SIZE=$size run "backbeat 64 KiB ranges of a 5 MiB preview" 64 \
   "$base/api/beats/bench-00000001/preview.mp3" "$root/bench/lua/ranges.lua"
 
@@ -129,4 +131,5 @@ ratio() {
 echo
 ratio "backbeat GET /api/beats/{id}" "fastapi GET-beat-by-id (peer)" "GET beat by id: backbeat / fastapi"
 ratio "backbeat GET /api/beats?q= ($BEATS beats)" "fastapi GET-search-q over 10,000 (peer)" "search: backbeat ($BEATS) / fastapi (10,000)"
+ratio "backbeat GET /api/beats?q= every query new" "fastapi GET-search-q over 10,000 (peer)" "search, no cache hits: backbeat ($BEATS) / fastapi (10,000)"
 ratio "backbeat 64 KiB ranges of a 5 MiB preview" "nginx 64 KiB ranges of the same file (peer)" "range streaming: backbeat / nginx (req/s; MB/s in the table)"

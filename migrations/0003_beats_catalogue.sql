@@ -35,10 +35,12 @@ CREATE INDEX beats_by_plays ON beats_beats (status, plays DESC, id DESC);
 CREATE INDEX beats_by_price ON beats_beats (status, price_cents, id);
 
 -- Full-text search over what buyers type; kept in step with beats_beats by the service.
+-- Prefix indexes make type-ahead (short last-word prefixes) a lookup, not an expansion of every term.
 CREATE VIRTUAL TABLE beats_search USING fts5 (
     title, artist, tags, genre, mood,
     beat_id UNINDEXED,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3'
 );
 
 -- Stored originals, by content. refs counts the beats that point at a file.

@@ -162,6 +162,12 @@ settings()
         {"assets_dir", "serve the web UI from this folder instead of the binary (development)",
          text(&Config::assets_dir)},
         {"demo", "fill an empty store with the demo catalogue on start (default false)", boolean(&Config::demo)},
+        {"public_url", "this server's address as buyers' browsers reach it (default http://127.0.0.1:8080)",
+         text(&Config::public_url)},
+        {"stripe_secret_key", "Stripe secret key; enables the stripe payment provider", text(&Config::stripe_secret_key)},
+        {"stripe_webhook_secret", "Stripe webhook signing secret (whsec_...)", text(&Config::stripe_webhook_secret)},
+        {"stripe_api_base", "Stripe's API address (default https://api.stripe.com; tests use a stand-in)",
+         text(&Config::stripe_api_base)},
     };
     return all;
 }

@@ -38,6 +38,11 @@ struct Config {
 
     std::string assets_dir;  // serve the web UI from disk (development) instead of the binary
     bool demo = false;       // fill an empty store with the demo catalogue on start
+
+    std::string public_url = "http://127.0.0.1:8080";  // where buyers return after paying
+    std::string stripe_secret_key;   // set: POST /api/purchases may use provider "stripe"
+    std::string stripe_webhook_secret;
+    std::string stripe_api_base = "https://api.stripe.com";
 };
 
 struct CommandLine {

@@ -132,6 +132,24 @@ Pipeline::handle(const Route* route, Request& req) const
     }
 }
 
+std::optional<Response>
+Pipeline::try_fast_path(const Route* route, Request& req) const
+{
+    if (!route->fast_path || route->auth != Auth::kPublic || route->limiter != nullptr) {
+        return std::nullopt;
+    }
+    core::log::RequestScope scope(req.request_id);
+    try {
+        auto reply = route->fast_path(req);
+        if (!reply) {
+            return std::nullopt;
+        }
+        return *reply ? std::move(**reply) : Response::error(reply->error());
+    } catch (const std::exception& e) {
+        return std::nullopt;  // the full handler will report it
+    }
+}
+
 Response
 Pipeline::authenticate_and_run(const Route& route, Request& req) const
 {

@@ -34,6 +34,8 @@ public:
 
     // After the body is read: auth, rate limit, the handler. Safe on any thread.
     Response handle(const Route* route, Request& req) const;
+    // The route's fast path, for public routes only; nullopt sends the request to handle().
+    std::optional<Response> try_fast_path(const Route* route, Request& req) const;
 
     // Adds the common headers, logs and counts. `started` is when the request's header arrived.
     void finish(const Request& req, const Route* route, Response& res, std::chrono::steady_clock::time_point started) const;

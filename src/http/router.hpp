@@ -61,6 +61,9 @@ struct Route {
     core::RateLimiter* limiter = nullptr;  // per client address
     Doc doc;
     Handler handler;
+    // For kBlocking routes: tried first on the network thread (say, a cache lookup); when it
+    // answers nothing, the request goes on to `handler` on the blocking pool.
+    std::function<std::optional<Reply>(const Request&)> fast_path;
 };
 
 class Router {

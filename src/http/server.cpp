@@ -297,6 +297,9 @@ private:
         if (route_->exec == Exec::kInline) {
             return respond(server_.pipeline.handle(route_, req_));
         }
+        if (auto fast = server_.pipeline.try_fast_path(route_, req_)) {
+            return respond(std::move(*fast));
+        }
         if (server_.blocking_queued.fetch_add(1) >= kBlockingQueueLimit) {
             server_.blocking_queued.fetch_sub(1);
             return respond(Response::error(core::unavailable("the server is busy; try again shortly")));

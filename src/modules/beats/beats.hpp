@@ -51,7 +51,8 @@ struct BeatInfo {
     std::vector<License> licenses;
 };
 
-// Who besides the owner may download which formats of a beat. Set by the purchases module.
+// Which formats ("mp3", "wav", "stems") a user's licenses cover for a beat; user "*" asks whether
+// anyone holds a license at all (then the beat's files are kept after a delete). Set by purchases.
 using DownloadRights = std::function<std::vector<std::string>(const std::string& user_id, const std::string& beat_id)>;
 
 class BeatsModule : public core::Module {
@@ -68,6 +69,12 @@ public:
 
     std::optional<BeatInfo> find(const std::string& beat_id) const;
     void set_download_rights(DownloadRights rights);
+
+    // For the purchases module, inside its own write transaction, so that a sale and the beat
+    // leaving the store commit together.
+    std::optional<BeatInfo> find(core::Tx& tx, const std::string& beat_id) const;
+    core::Result<void> mark_sold(core::Tx& tx, const std::string& beat_id);       // ready -> sold
+    core::Result<void> mark_available(core::Tx& tx, const std::string& beat_id);  // sold -> ready
     // `backbeat demo`: a few producers and ~30 synthesized beats, processed like uploads.
     core::Result<int> create_demo_catalogue(int beats);
     bool catalogue_empty() const;

@@ -106,6 +106,24 @@ BeatsModule::create_demo_catalogue(int beats)
     return beats::create_demo_catalogue(impl_->service, impl_->users, impl_->media, impl_->storage, beats);
 }
 
+std::optional<BeatInfo>
+BeatsModule::find(core::Tx& tx, const std::string& beat_id) const
+{
+    return impl_->service.info(tx, beat_id);
+}
+
+core::Result<void>
+BeatsModule::mark_sold(core::Tx& tx, const std::string& beat_id)
+{
+    return impl_->service.set_sold(tx, beat_id, true);
+}
+
+core::Result<void>
+BeatsModule::mark_available(core::Tx& tx, const std::string& beat_id)
+{
+    return impl_->service.set_sold(tx, beat_id, false);
+}
+
 bool
 BeatsModule::catalogue_empty() const
 {

@@ -35,6 +35,28 @@ playback_json(const PlaybackEvent& e)
             {"created_at", core::clock::rfc3339(e.created_ms)}};
 }
 
+core::Result<SearchQuery>
+read_search(const Request& req)
+{
+    http::QueryInput in(req);
+    SearchQuery q;
+    q.q = in.text("q");
+    q.genre = in.text("genre", 50);
+    q.mood = in.text("mood", 50);
+    q.key = in.text("key", 20);
+    q.bpm_min = in.integer("bpm_min", 0, 1000);
+    q.bpm_max = in.integer("bpm_max", 0, 1000);
+    q.price_max_cents = in.integer("price_max_cents", 0, INT64_MAX);
+    q.producer = in.text("producer", 64);
+    q.sort = in.one_of("sort", {"new", "popular", "price_asc", "price_desc", "relevance"}).value_or("");
+    q.limit = in.limit();
+    q.cursor = in.text("cursor", 1000);
+    if (auto e = in.error()) {
+        return *e;
+    }
+    return q;
+}
+
 Reply
 delete_beat(Service& service, const Request& req)
 {
@@ -132,33 +154,24 @@ register_routes(http::Router& router, Service& service)
                         .query = {"q", "genre", "mood", "key", "bpm_min", "bpm_max", "price_max_cents", "producer",
                                   "sort", "limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    http::QueryInput in(req);
-                    SearchQuery q;
-                    q.q = in.text("q");
-                    q.genre = in.text("genre", 50);
-                    q.mood = in.text("mood", 50);
-                    q.key = in.text("key", 20);
-                    q.bpm_min = in.integer("bpm_min", 0, 1000);
-                    q.bpm_max = in.integer("bpm_max", 0, 1000);
-                    q.price_max_cents = in.integer("price_max_cents", 0, INT64_MAX);
-                    q.producer = in.text("producer", 64);
-                    q.sort = in.one_of("sort", {"new", "popular", "price_asc", "price_desc", "relevance"}).value_or("");
-                    q.limit = in.limit();
-                    q.cursor = in.text("cursor", 1000);
-                    if (auto e = in.error()) {
-                        return *e;
+                    auto q = read_search(req);
+                    if (!q) {
+                        return q.error();
                     }
-                    auto page = service.search(q);
-                    if (!page) {
-                        return page.error();
+                    auto json = service.search_json(*q);
+                    if (!json) {
+                        return json.error();
                     }
-                    boost::json::array beats;
-                    for (const auto& b : page->beats) {
-                        beats.push_back(beat_json(b));
+                    return json_text(200, **json);
+                },
+                // A repeated search is answered from the cache without leaving the network thread.
+                .fast_path = [&service](const Request& req) -> std::optional<Reply> {
+                    auto q = read_search(req);
+                    std::shared_ptr<const std::string> hit;
+                    if (q && (hit = service.search_json_cached(*q))) {
+                        return Reply(json_text(200, *hit));
                     }
-                    return Response::json(200, {{"beats", std::move(beats)},
-                                                {"next_cursor", page->next_cursor ? boost::json::value(*page->next_cursor)
-                                                                                  : boost::json::value(nullptr)}});
+                    return std::nullopt;
                 }});
 
     router.add({.method = "GET", .path = "/api/beats/{beat_id}",

@@ -149,4 +149,56 @@ Service::search(const SearchQuery& query) const
     return page;
 }
 
+namespace {
+
+std::string
+cache_key(const SearchQuery& query)
+{
+    return boost::json::serialize(boost::json::object{
+        {"q", query.q ? boost::json::value(match_expression(*query.q)) : nullptr},
+        {"genre", query.genre ? boost::json::value(*query.genre) : nullptr},
+        {"mood", query.mood ? boost::json::value(*query.mood) : nullptr},
+        {"key", query.key ? boost::json::value(*query.key) : nullptr},
+        {"bpm_min", query.bpm_min ? boost::json::value(*query.bpm_min) : nullptr},
+        {"bpm_max", query.bpm_max ? boost::json::value(*query.bpm_max) : nullptr},
+        {"price_max_cents", query.price_max_cents ? boost::json::value(*query.price_max_cents) : nullptr},
+        {"producer", query.producer ? boost::json::value(*query.producer) : nullptr},
+        {"sort", query.sort},
+        {"limit", query.limit},
+        {"cursor", query.cursor ? boost::json::value(*query.cursor) : nullptr}});
+}
+
+}  // namespace
+
+std::shared_ptr<const std::string>
+Service::search_json_cached(const SearchQuery& query)
+{
+    return searches_.peek(cache_key(query));
+}
+
+core::Result<std::shared_ptr<const std::string>>
+Service::search_json(const SearchQuery& query)
+{
+    const std::string key = cache_key(query);
+    std::optional<core::Error> failure;
+    auto json = searches_.get_or_compute(key, [&]() -> std::shared_ptr<const std::string> {
+        auto page = search(query);
+        if (!page) {
+            failure = page.error();
+            return nullptr;
+        }
+        boost::json::array beats;
+        for (const auto& b : page->beats) {
+            beats.push_back(beat_json(b));
+        }
+        return std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
+            {"beats", std::move(beats)},
+            {"next_cursor", page->next_cursor ? boost::json::value(*page->next_cursor) : boost::json::value(nullptr)}}));
+    });
+    if (!json) {
+        return failure.value_or(core::internal("search failed"));
+    }
+    return json;
+}
+
 }  // namespace bb::beats

@@ -294,7 +294,10 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
             tx.publish(kBeatReady, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}, {"title", beat->title},
                                     {"artist", beat->artist}});
         }
-        tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+        tx.after_commit([this, beat_id] {
+            cache_.drop(beat_id);
+            searches_.changed();
+        });
         return {};
     });
     if (written && result) {
@@ -366,7 +369,10 @@ Service::update(const http::Principal& who, const std::string& beat_id, const Be
                   beat->updated_ms, beat_id)
             .exec();
         index_for_search(tx, *beat);
-        tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+        tx.after_commit([this, beat_id] {
+            cache_.drop(beat_id);
+            searches_.changed();
+        });
         return std::move(*beat);
     });
 }
@@ -421,7 +427,10 @@ Service::remove(const http::Principal& who, const std::string& beat_id)
         index_for_search(tx, *beat);
         drop_files(tx, *beat);
         tx.publish(kBeatDeleted, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}});
-        tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+        tx.after_commit([this, beat_id] {
+            cache_.drop(beat_id);
+            searches_.changed();
+        });
         return {};
     });
 }
@@ -454,7 +463,10 @@ Service::remove_all_of(const std::string& producer_id, core::Tx& tx)
         index_for_search(tx, beat);
         drop_files(tx, beat);
         tx.publish(kBeatDeleted, {{"beat_id", beat.id}, {"producer_id", producer_id}});
-        tx.after_commit([this, id = beat.id] { cache_.drop(id); });
+        tx.after_commit([this, id = beat.id] {
+            cache_.drop(id);
+            searches_.changed();
+        });
     }
     return {};
 }
@@ -513,13 +525,38 @@ Service::download(const http::Principal& who, const std::string& beat_id, const 
         }
         return core::forbidden("downloads are for the producer and for buyers whose license covers them");
     }
-    const std::string name = beat->title;
-    if (owner && (!format || *format == "original" || *format == beat->original_ext)) {
-        return FileToSend{storage_.original(beat->original_sha256, beat->original_ext), mime_for(beat->original_ext),
-                          name + "." + beat->original_ext};
+    const std::string original = storage_.original(beat->original_sha256, beat->original_ext);
+    const std::string original_name = beat->title + "." + beat->original_ext;
+    if (owner) {
+        if (!format || *format == "original" || *format == "wav" || *format == beat->original_ext) {
+            return FileToSend{original, mime_for(beat->original_ext), original_name};
+        }
+        formats = {"mp3"};
     }
-    return core::Error{core::Code::kInvalidInput, "validation_failed", "that format is not available yet",
-                       {{"fields", {{"format", "is not covered"}}}}};
+    auto covered = [&](const std::string& f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+    // The best format the license covers, unless one was asked for.
+    std::string chosen = format.value_or(covered("wav") ? "wav" : "mp3");
+    if (!covered(chosen)) {
+        return core::forbidden("your license does not cover " + chosen);
+    }
+    if (chosen == "wav") {
+        return FileToSend{original, mime_for(beat->original_ext), original_name};
+    }
+    if (chosen == "stems") {
+        return core::invalid_field("format", "no stems were uploaded for this beat");
+    }
+    // An untagged 320 kbit/s MP3, made once from the original and kept.
+    const std::string mp3 = storage_.download(beat->original_sha256, 320000);
+    if (!std::filesystem::exists(mp3)) {
+        const std::string scratch = storage_.scratch("dl-" + core::new_id() + ".mp3");
+        if (auto made = media_.transcode(original, scratch, 320000); !made) {
+            return made.error();
+        }
+        if (auto kept = storage_.adopt(scratch, mp3); !kept) {
+            return kept.error();
+        }
+    }
+    return FileToSend{mp3, "audio/mpeg", beat->title + ".mp3"};
 }
 
 core::Result<void>
@@ -569,6 +606,40 @@ Service::info(const std::string& beat_id) const
     }
     return BeatInfo{beat->id, beat->producer_id, beat->title, beat->artist, beat->status, beat->price_cents,
                     beat->currency, beat->licenses};
+}
+
+std::optional<BeatInfo>
+Service::info(core::Tx& tx, const std::string& beat_id) const
+{
+    auto beat = load(tx.query(kSelectById).bind(beat_id));
+    if (!beat) {
+        return std::nullopt;
+    }
+    return BeatInfo{beat->id, beat->producer_id, beat->title, beat->artist, beat->status, beat->price_cents,
+                    beat->currency, beat->licenses};
+}
+
+core::Result<void>
+Service::set_sold(core::Tx& tx, const std::string& beat_id, bool sold)
+{
+    auto beat = load(tx.query(kSelectById).bind(beat_id));
+    const std::string from = sold ? "ready" : "sold";
+    const std::string to = sold ? "sold" : "ready";
+    if (!beat || beat->status != from) {
+        return core::conflict(sold ? "not_for_sale" : "not_sold",
+                              sold ? "the beat is no longer for sale" : "the beat is not sold");
+    }
+    tx.query("UPDATE beats_beats SET status = ?, updated_ms = ? WHERE id = ?")
+        .bind(to, core::clock::now_ms(), beat_id)
+        .exec();
+    count_if_listed(tx, *beat, to);
+    beat->status = to;
+    index_for_search(tx, *beat);
+    tx.after_commit([this, beat_id] {
+        cache_.drop(beat_id);
+        searches_.changed();
+    });
+    return {};
 }
 
 bool

@@ -7,6 +7,7 @@
 #include "core/string_cache.hpp"
 #include "modules/beats/media_client.hpp"
 #include "modules/beats/model.hpp"
+#include "modules/beats/search_cache.hpp"
 #include "modules/beats/storage.hpp"
 #include "modules/users/users.hpp"
 
@@ -66,6 +67,9 @@ public:
     core::Result<Beat> update(const http::Principal& who, const std::string& beat_id, const BeatChanges& changes);
     core::Result<void> remove(const http::Principal& who, const std::string& beat_id);
     core::Result<SearchPage> search(const SearchQuery& query) const;
+    // The list answer as JSON, from the search cache when the same query was answered recently.
+    core::Result<std::shared_ptr<const std::string>> search_json(const SearchQuery& query);
+    std::shared_ptr<const std::string> search_json_cached(const SearchQuery& query);
 
     core::Result<Beat> playable(const std::string& beat_id) const;  // 409 not_ready while processing
     core::Result<FileToSend> preview(const std::string& beat_id) const;
@@ -88,6 +92,8 @@ public:
     core::Result<Beat> create(const std::string& producer_id, const std::string& temp_audio, const std::string& sha256,
                               const ProbeInfo& probe, const BeatChanges& meta);
     std::optional<BeatInfo> info(const std::string& beat_id) const;
+    std::optional<BeatInfo> info(core::Tx& tx, const std::string& beat_id) const;
+    core::Result<void> set_sold(core::Tx& tx, const std::string& beat_id, bool sold);
     bool empty() const;
 
 private:
@@ -101,6 +107,7 @@ private:
     users::UsersModule& users_;
     const std::string& secret_;
     core::StringCache cache_;
+    SearchCache searches_;
     mutable std::mutex rights_mutex_;
     DownloadRights rights_;
 };

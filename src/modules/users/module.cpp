@@ -11,6 +11,7 @@ namespace bb::users {
 
 struct UsersModule::Impl {
     core::StringCache profiles;
+    PurchasedBeats purchased;
     core::RateLimiter auth_limiter;
     Service service;
 
@@ -33,7 +34,9 @@ UsersModule::~UsersModule() = default;
 void
 UsersModule::register_routes(http::Router& router)
 {
-    users::register_routes(router, impl_->service, impl_->profiles, impl_->auth_limiter);
+    users::register_routes(router, impl_->service, impl_->profiles, impl_->auth_limiter, [this](const std::string& id) {
+        return impl_->purchased ? impl_->purchased(id) : std::vector<std::string>{};
+    });
     router.set_authenticator([this](std::string_view token) { return impl_->service.authenticate(token); });
 }
 
@@ -53,6 +56,12 @@ std::optional<UserSummary>
 UsersModule::find(std::string_view id_or_username) const
 {
     return impl_->service.find(id_or_username);
+}
+
+void
+UsersModule::set_purchased_beats(PurchasedBeats fn)
+{
+    impl_->purchased = std::move(fn);
 }
 
 void

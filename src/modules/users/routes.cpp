@@ -109,7 +109,8 @@ add_schemas(http::Router& router)
 }  // namespace
 
 void
-register_routes(http::Router& router, Service& service, core::StringCache& profiles, core::RateLimiter& auth_limiter)
+register_routes(http::Router& router, Service& service, core::StringCache& profiles, core::RateLimiter& auth_limiter,
+                PurchasedBeats purchased)
 {
     add_schemas(router);
 
@@ -161,13 +162,19 @@ register_routes(http::Router& router, Service& service, core::StringCache& profi
                 }});
 
     router.add({.method = "GET", .path = "/api/users/profile", .auth = Auth::kRequired,
-                .doc = {.summary = "My profile", .tag = "users", .responses = {{200, "User"}}},
-                .handler = [&service](const Request& req) -> Reply {
+                .doc = {.summary = "My profile, with the beats I bought", .tag = "users", .responses = {{200, "User"}}},
+                .handler = [&service, purchased](const Request& req) -> Reply {
                     auto account = service.account(req.user().user_id);
                     if (!account) {
                         return account.error();
                     }
-                    return Response::json(200, profile_json(*account));
+                    auto body = profile_json(*account);
+                    boost::json::array beats;
+                    for (const auto& id : purchased(req.user().user_id)) {
+                        beats.push_back(boost::json::value(id));
+                    }
+                    body["purchased_beats"] = std::move(beats);
+                    return Response::json(200, body);
                 }});
 
     router.add({.method = "PUT", .path = "/api/users/profile/update", .auth = Auth::kRequired, .exec = Exec::kBlocking,

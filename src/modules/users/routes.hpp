@@ -10,6 +10,7 @@ class Router;
 
 namespace bb::users {
 
-void register_routes(http::Router& router, Service& service, core::StringCache& profiles, core::RateLimiter& auth_limiter);
+void register_routes(http::Router& router, Service& service, core::StringCache& profiles, core::RateLimiter& auth_limiter,
+                     PurchasedBeats purchased);
 
 }  // namespace bb::users

@@ -6,7 +6,9 @@
 #include "core/module.hpp"
 #include "core/services.hpp"
 
+#include <functional>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -32,6 +34,10 @@ struct NewUser {
     bool admin = false;
 };
 
+// The beats a user has bought, for their profile. Set by the purchases module (which depends on
+// users, so users asks through this function instead of including purchases' header).
+using PurchasedBeats = std::function<std::vector<std::string>(const std::string& user_id)>;
+
 class UsersModule : public core::Module {
 public:
     explicit UsersModule(core::Services& services);
@@ -49,6 +55,7 @@ public:
     // The beats module keeps the public profile's beats_count current, in its own transaction
     // (users cannot subscribe to beats' events: beats depends on users).
     void count_beats(core::Tx& tx, const std::string& user_id, int delta);
+    void set_purchased_beats(PurchasedBeats fn);
 
 private:
     struct Impl;
