@@ -31,6 +31,7 @@ bench: build
 	bench/http.sh
 	bench/beats.sh
 	bench/media.sh
+	bench/purchases.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/playlists/playlists.hpp"
+#include "modules/purchases/purchases.hpp"
 #include "modules/users/users.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -43,6 +44,7 @@ add_modules(bb::core::App& app)
     auto& users = app.modules().add<bb::users::UsersModule>(app.services());
     auto& beats = app.modules().add<bb::beats::BeatsModule>(app.services(), users);
     app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
+    app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);
     return {users, beats};
 }
 

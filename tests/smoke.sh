@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Smoke test: drives the main Users flows and the beats flow (upload, processing, streaming,
-# search, playlists) with curl, jq and ffmpeg, the way someone scripting the API would.
+# Smoke test: drives the main Users flows, the beats flow (upload, processing, streaming,
+# search, playlists) and a purchase with its download, with curl, jq and ffmpeg, the way
+# someone scripting the API would.
 # Usage: tests/smoke.sh BASE_URL   (e.g. http://127.0.0.1:8080)
 # Prints each step; exits 1 with a clear message on the first unexpected answer.
 set -uo pipefail
@@ -191,6 +192,38 @@ check '.error.code == "already_in_playlist"' "a second add says already_in_playl
 call GET "/api/playlists/$playlist_id"
 expect 200 "GET the public playlist without a token"
 check "[.tracks[].beat_id] == [\"$beat_id\"]" "the public playlist shows its track"
+
+# ---- purchases: buy the beat, download it -----------------------------------------------------
+
+call POST /api/purchases "{\"beat_id\":\"$beat_id\",\"license\":\"basic\",\"payment\":{\"provider\":\"test\",\"token\":\"tok_visa\"}}" "$bob_token"
+expect 201 "$bob buys the beat (basic license, tok_visa)"
+check ".status == \"completed\" and .total_cents == 999 and .items[0].beat_id == \"$beat_id\" and .items[0].license == \"basic\"" \
+  "the purchase is completed at the server's price"
+purchase_id=$(jq -r .purchase_id "$body")
+
+call GET /api/users/profile "" "$bob_token"
+expect 200 "GET $bob's profile"
+check ".purchased_beats | index(\"$beat_id\") != null" "purchased_beats lists the beat"
+
+call GET "/api/sales" "" "$token"
+expect 200 "GET $alice's sales"
+check ".count == 1 and .total_cents == 999 and .sales[0].purchase_id == \"$purchase_id\"" "the sale is counted"
+
+step=$((step + 1))
+if ! code=$(curl -sS -o "$work/download.mp3" -D "$work/download.headers" -w '%{http_code}' --max-time 60 \
+    -H "Authorization: Bearer $bob_token" "$BASE/api/beats/$beat_id/download?format=mp3"); then
+  echo "FAIL step $step: GET /api/beats/$beat_id/download?format=mp3: curl could not reach $BASE" >&2
+  exit 1
+fi
+content_type=$(grep -i '^content-type:' "$work/download.headers" | tr -d '\r' | cut -d' ' -f2-)
+got_bytes=$(wc -c < "$work/download.mp3" | tr -d ' ')
+if [ "$code" != 200 ] || ! [[ "$content_type" =~ ^audio/mpeg ]] || [ "$got_bytes" -lt 1000 ]; then
+  echo "FAIL step $step: $bob downloads the bought beat as MP3: expected HTTP 200, Content-Type audio/mpeg and the audio;" \
+    "got HTTP $code, Content-Type '$content_type', $got_bytes bytes" >&2
+  head -c 600 "$work/download.mp3" >&2
+  exit 1
+fi
+printf 'ok %2d  %s (HTTP %s, %s, %s bytes)\n' "$step" "$bob downloads the bought beat as MP3" "$code" "$content_type" "$got_bytes"
 
 call POST /api/users/logout '{}' "$token"
 expect 200 "log out"

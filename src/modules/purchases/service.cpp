@@ -1,0 +1,692 @@
+#include "modules/purchases/service.hpp"
+
+#include "core/clock.hpp"
+#include "core/cursor.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "modules/purchases/purchases.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace bb::purchases {
+namespace {
+
+constexpr std::int64_t kCheckoutHoldMs = 30 * 60 * 1000;  // an exclusive waits this long for payment
+
+core::Error
+refused(core::Code code, std::string slug, std::string message, const std::string& beat_id = "")
+{
+    boost::json::object details;
+    if (!beat_id.empty()) {
+        details["beat_id"] = beat_id;
+    }
+    return core::Error{code, std::move(slug), std::move(message), std::move(details)};
+}
+
+std::string
+envelope(const core::Error& e)
+{
+    return boost::json::serialize(
+        boost::json::object{{"error", {{"code", e.slug}, {"message", e.message}, {"details", e.details}}}});
+}
+
+std::string
+files_json(const std::vector<std::string>& files)
+{
+    boost::json::array a;
+    for (const auto& f : files) {
+        a.push_back(boost::json::value(f));
+    }
+    return boost::json::serialize(a);
+}
+
+// Reads a purchase with its items through a connection or a transaction (both have query()).
+template <class Source>
+std::optional<boost::json::object>
+load_purchase(Source& src, const std::string& id)
+{
+    auto q = src.query("SELECT id, buyer_id, status, total_cents, currency, provider, checkout_url, failure, created_ms, "
+                       "completed_ms, refunded_ms FROM purchases_purchases WHERE id = ?");
+    q.bind(id);
+    if (!q.step()) {
+        return std::nullopt;
+    }
+    auto time = [&](int i) -> boost::json::value {
+        return q.is_null(i) ? boost::json::value(nullptr) : boost::json::value(core::clock::rfc3339(q.int64(i)));
+    };
+    boost::json::object p{{"purchase_id", q.text(0)},
+                          {"buyer_id", q.text(1)},
+                          {"status", q.text(2)},
+                          {"total_cents", q.int64(3)},
+                          {"total", static_cast<double>(q.int64(3)) / 100.0},
+                          {"currency", q.text(4)},
+                          {"provider", q.text(5)},
+                          {"created_at", time(8)},
+                          {"completed_at", time(9)}};
+    if (!q.is_null(6)) {
+        p["checkout_url"] = q.text(6);
+    }
+    if (!q.is_null(7)) {
+        p["failure_reason"] = q.text(7);
+    }
+    if (!q.is_null(10)) {
+        p["refunded_at"] = time(10);
+    }
+    boost::json::array items;
+    auto i = src.query("SELECT beat_id, seller_id, title, license, files, price_cents FROM purchases_items "
+                       "WHERE purchase_id = ? ORDER BY beat_id");
+    i.bind(id);
+    while (i.step()) {
+        items.push_back({{"beat_id", i.text(0)},
+                         {"seller_id", i.text(1)},
+                         {"title", i.text(2)},
+                         {"license", i.text(3)},
+                         {"files", boost::json::parse(i.text(4))},
+                         {"price_cents", i.int64(5)}});
+    }
+    p["items"] = std::move(items);
+    return p;
+}
+
+bool
+may_see(const http::Principal& who, const boost::json::object& purchase)
+{
+    if (who.is_admin() || purchase.at("buyer_id").as_string() == who.user_id) {
+        return true;
+    }
+    const auto& items = purchase.at("items").as_array();
+    return std::any_of(items.begin(), items.end(),
+                       [&](const auto& item) { return item.as_object().at("seller_id").as_string() == who.user_id; });
+}
+
+}  // namespace
+
+Service::Service(core::Db& db, users::UsersModule& users, beats::BeatsModule& beats, core::Metrics& metrics,
+                 const std::string& secret, std::map<std::string, std::unique_ptr<PaymentProvider>> providers,
+                 std::string webhook_secret)
+    : db_(db),
+      users_(users),
+      beats_(beats),
+      metrics_(metrics),
+      secret_(secret),
+      providers_(std::move(providers)),
+      webhook_secret_(std::move(webhook_secret))
+{
+}
+
+void
+Service::count(const std::string& status)
+{
+    metrics_.counter("backbeat_purchases_total", "Purchases by outcome", "status=\"" + status + "\"").add();
+}
+
+bool
+Service::stripe_enabled() const
+{
+    return providers_.contains("stripe");
+}
+
+core::Result<std::optional<Answer>>
+Service::replay(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request)
+{
+    if (!request.idempotency_key) {
+        return std::optional<Answer>{};
+    }
+    auto q = tx.query("SELECT request_hash, status, body FROM purchases_idempotency WHERE user_id = ? AND key = ?");
+    q.bind(who.user_id, *request.idempotency_key);
+    if (!q.step()) {
+        return std::optional<Answer>{};
+    }
+    if (q.text(0) != request.body_hash) {
+        return refused(core::Code::kConflict, "idempotency_key_reused",
+                       "this Idempotency-Key was used with a different request");
+    }
+    if (q.int64(1) == 0) {
+        return refused(core::Code::kConflict, "idempotency_in_progress",
+                       "the first request with this Idempotency-Key is still being answered; retry shortly");
+    }
+    return std::optional<Answer>(Answer{static_cast<int>(q.int64(1)), q.text(2)});
+}
+
+core::Result<std::vector<Service::Priced>>
+Service::price(core::Tx& tx, const http::Principal& who, const std::vector<CartItem>& items)
+{
+    std::vector<Priced> out;
+    std::set<std::string> seen;
+    const auto now = core::clock::now_ms();
+    for (const auto& item : items) {
+        if (!seen.insert(item.beat_id).second) {
+            return core::invalid_field("items", "each beat may appear once in a cart");
+        }
+        auto beat = beats_.find(tx, item.beat_id);
+        if (!beat || beat->status == "deleted") {
+            return refused(core::Code::kNotFound, "not_found", "beat not found", item.beat_id);
+        }
+        if (beat->producer_id == who.user_id) {
+            return refused(core::Code::kInvalidInput, "own_beat", "you cannot buy your own beat", item.beat_id);
+        }
+        if (beat->status == "sold") {
+            return refused(core::Code::kConflict, "sold", "this beat was sold exclusively", item.beat_id);
+        }
+        if (beat->status != "ready") {
+            return refused(core::Code::kConflict, "not_ready", "this beat is not in the store yet", item.beat_id);
+        }
+        auto license = std::find_if(beat->licenses.begin(), beat->licenses.end(),
+                                    [&](const beats::License& l) { return l.type == item.license; });
+        if (license == beat->licenses.end()) {
+            return refused(core::Code::kInvalidInput, "license_not_offered",
+                           "this beat does not offer a " + item.license + " license", item.beat_id);
+        }
+        auto held = tx.query("SELECT 1 FROM purchases_licenses WHERE buyer_id = ? AND beat_id = ? AND license = ? "
+                             "AND active = 1");
+        held.bind(who.user_id, item.beat_id, item.license);
+        if (held.step()) {
+            return refused(core::Code::kConflict, "already_licensed", "you already hold this license", item.beat_id);
+        }
+        if (item.license == "exclusive") {
+            auto hold = tx.query("SELECT purchase_id FROM purchases_exclusive_holds WHERE beat_id = ? AND "
+                                 "(expires_ms IS NULL OR expires_ms > ?)");
+            hold.bind(item.beat_id, now);
+            if (hold.step()) {
+                return refused(core::Code::kConflict, "exclusive_taken",
+                               "someone else is buying or bought the exclusive license", item.beat_id);
+            }
+        }
+        out.push_back({*beat, *license});
+    }
+    return out;
+}
+
+void
+Service::insert(core::Tx& tx, const std::string& id, const http::Principal& who, const std::vector<Priced>& items,
+                const std::string& provider, const std::string& status)
+{
+    std::int64_t total = 0;
+    for (const auto& p : items) {
+        total += p.license.price_cents;
+    }
+    const auto now = core::clock::now_ms();
+    tx.query("INSERT INTO purchases_purchases (id, buyer_id, status, total_cents, currency, provider, created_ms) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(id, who.user_id, status, total, items.front().license.currency, provider, now)
+        .exec();
+    for (const auto& p : items) {
+        tx.query("INSERT INTO purchases_items (purchase_id, beat_id, seller_id, title, license, files, terms, price_cents) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(id, p.beat.beat_id, p.beat.producer_id, p.beat.title, p.license.type, files_json(p.license.files),
+                  p.license.terms, p.license.price_cents)
+            .exec();
+        if (p.license.type == "exclusive") {
+            tx.query("INSERT INTO purchases_exclusive_holds (beat_id, purchase_id, expires_ms) VALUES (?, ?, ?) "
+                     "ON CONFLICT (beat_id) DO UPDATE SET purchase_id = excluded.purchase_id, expires_ms = excluded.expires_ms")
+                .bind(p.beat.beat_id, id, now + kCheckoutHoldMs)
+                .exec();
+        }
+    }
+}
+
+void
+Service::remember(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request, const Answer& answer,
+                  const std::string& purchase_id)
+{
+    if (!request.idempotency_key) {
+        return;
+    }
+    tx.query("INSERT INTO purchases_idempotency (user_id, key, request_hash, status, body, purchase_id, created_ms) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO UPDATE SET status = excluded.status, "
+             "body = excluded.body, purchase_id = excluded.purchase_id")
+        .bind(who.user_id, *request.idempotency_key, request.body_hash, answer.status, answer.body, purchase_id,
+              core::clock::now_ms())
+        .exec();
+}
+
+// Grants the licenses of a pending purchase, takes exclusives out of the store and announces it.
+core::Result<void>
+Service::complete(core::Tx& tx, const std::string& purchase_id, const std::string& payment_ref)
+{
+    auto purchase = load_purchase(tx, purchase_id);
+    if (!purchase || purchase->at("status") != "pending") {
+        return {};  // unknown, or already settled: applying it again changes nothing
+    }
+    const auto now = core::clock::now_ms();
+    const std::string buyer(purchase->at("buyer_id").as_string());
+    for (const auto& v : purchase->at("items").as_array()) {
+        const auto& item = v.as_object();
+        const std::string beat_id(item.at("beat_id").as_string());
+        const std::string license(item.at("license").as_string());
+        tx.query("INSERT INTO purchases_licenses (purchase_id, buyer_id, beat_id, license, files, granted_ms) "
+                 "VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(purchase_id, buyer, beat_id, license, boost::json::serialize(item.at("files")), now)
+            .exec();
+        if (license == "exclusive") {
+            tx.query("UPDATE purchases_exclusive_holds SET expires_ms = NULL WHERE beat_id = ? AND purchase_id = ?")
+                .bind(beat_id, purchase_id)
+                .exec();
+            // Paid is paid: the buyer keeps the license even if the producer pulled the beat meanwhile.
+            (void)beats_.mark_sold(tx, beat_id);
+        }
+    }
+    tx.query("UPDATE purchases_purchases SET status = 'completed', completed_ms = ?, payment_ref = COALESCE(?, payment_ref) "
+             "WHERE id = ?")
+        .bind(now, payment_ref.empty() ? std::optional<std::string>() : std::optional<std::string>(payment_ref),
+              purchase_id)
+        .exec();
+    purchase->at("status") = "completed";
+    tx.publish(kPurchaseCompleted, {{"purchase_id", purchase_id},
+                                    {"buyer_id", buyer},
+                                    {"total_cents", purchase->at("total_cents")},
+                                    {"currency", purchase->at("currency")},
+                                    {"items", purchase->at("items")}});
+    tx.after_commit([this] { count("completed"); });
+    return {};
+}
+
+core::Result<void>
+Service::decline(core::Tx& tx, const std::string& purchase_id, const std::string& reason)
+{
+    auto purchase = load_purchase(tx, purchase_id);
+    if (!purchase || purchase->at("status") != "pending") {
+        return {};
+    }
+    tx.query("UPDATE purchases_purchases SET status = 'declined', failure = ? WHERE id = ?").bind(reason, purchase_id).exec();
+    tx.query("DELETE FROM purchases_exclusive_holds WHERE purchase_id = ?").bind(purchase_id).exec();
+    tx.publish(kPurchaseDeclined, {{"purchase_id", purchase_id}, {"buyer_id", purchase->at("buyer_id")}, {"reason", reason}});
+    tx.after_commit([this] { count("declined"); });
+    return {};
+}
+
+core::Result<void>
+Service::revoke(core::Tx& tx, const std::string& purchase_id)
+{
+    auto purchase = load_purchase(tx, purchase_id);
+    if (!purchase || purchase->at("status") != "completed") {
+        return refused(core::Code::kConflict, "not_refundable", "only a completed purchase can be refunded");
+    }
+    tx.query("UPDATE purchases_licenses SET active = 0 WHERE purchase_id = ?").bind(purchase_id).exec();
+    for (const auto& v : purchase->at("items").as_array()) {
+        const auto& item = v.as_object();
+        if (item.at("license") == "exclusive") {
+            const std::string beat_id(item.at("beat_id").as_string());
+            tx.query("DELETE FROM purchases_exclusive_holds WHERE beat_id = ? AND purchase_id = ?").bind(beat_id, purchase_id).exec();
+            (void)beats_.mark_available(tx, beat_id);  // back in the store (unless it was deleted)
+        }
+    }
+    tx.query("UPDATE purchases_purchases SET status = 'refunded', refunded_ms = ? WHERE id = ?")
+        .bind(core::clock::now_ms(), purchase_id)
+        .exec();
+    tx.publish(kPurchaseRefunded, {{"purchase_id", purchase_id}, {"buyer_id", purchase->at("buyer_id")},
+                                   {"items", purchase->at("items")}});
+    tx.after_commit([this] { count("refunded"); });
+    return {};
+}
+
+core::Result<Answer>
+Service::settle_now(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request, PaymentProvider& provider)
+{
+    auto earlier = replay(tx, who, request);
+    if (!earlier) {
+        return earlier.error();
+    }
+    if (*earlier) {
+        return std::move(**earlier);
+    }
+    auto priced = price(tx, who, request.items);
+    if (!priced) {
+        return priced.error();
+    }
+    const std::string id = core::new_id();
+    ChargeRequest charge{id, priced->front().license.currency, {}, request.token};
+    for (const auto& p : *priced) {
+        charge.lines.push_back({p.beat.title + " (" + p.license.type + " license)", p.license.price_cents});
+    }
+    auto paid = provider.charge(charge);
+    if (!paid) {
+        return paid.error();
+    }
+    insert(tx, id, who, *priced, std::string(provider.name()), "pending");
+    Answer answer;
+    if (paid->outcome == ChargeResult::Outcome::kDeclined) {
+        decline(tx, id, paid->message);
+        core::Error e = refused(core::Code::kPaymentRequired, "payment_declined", "the payment was declined: " + paid->message);
+        e.details["purchase_id"] = id;
+        answer = {402, envelope(e)};
+    } else {
+        tx.query("UPDATE purchases_purchases SET provider_ref = ? WHERE id = ?").bind(paid->provider_ref, id).exec();
+        complete(tx, id, paid->provider_ref);
+        answer = {201, boost::json::serialize(*load_purchase(tx, id))};
+    }
+    remember(tx, who, request, answer, id);
+    return answer;
+}
+
+core::Result<Answer>
+Service::settle_later(const http::Principal& who, const PurchaseRequest& request, PaymentProvider& provider)
+{
+    // 1. Hold the exclusives and record the purchase as pending (and the key as in progress).
+    std::string id;
+    ChargeRequest charge;
+    auto started = db_.write([&](core::Tx& tx) -> core::Result<std::optional<Answer>> {
+        auto earlier = replay(tx, who, request);
+        if (!earlier || *earlier) {
+            return earlier;
+        }
+        auto priced = price(tx, who, request.items);
+        if (!priced) {
+            return priced.error();
+        }
+        id = core::new_id();
+        charge = ChargeRequest{id, priced->front().license.currency, {}, request.token};
+        for (const auto& p : *priced) {
+            charge.lines.push_back({p.beat.title + " (" + p.license.type + " license)", p.license.price_cents});
+        }
+        insert(tx, id, who, *priced, std::string(provider.name()), "pending");
+        remember(tx, who, request, Answer{0, ""}, id);
+        return std::optional<Answer>{};
+    });
+    if (!started) {
+        return started.error();
+    }
+    if (*started) {
+        return std::move(**started);
+    }
+    // 2. Ask the provider for a checkout, outside any transaction (it takes a network round trip).
+    auto checkout = provider.charge(charge);
+    // 3. Record the answer; a failure releases the holds and the key, so the buyer may retry.
+    return db_.write([&](core::Tx& tx) -> core::Result<Answer> {
+        if (!checkout || checkout->outcome == ChargeResult::Outcome::kDeclined) {
+            decline(tx, id, checkout ? checkout->message : checkout.error().message);
+            if (request.idempotency_key) {
+                tx.query("DELETE FROM purchases_idempotency WHERE user_id = ? AND key = ?")
+                    .bind(who.user_id, *request.idempotency_key)
+                    .exec();
+            }
+            if (!checkout) {
+                return Answer{core::http_status(checkout.error().code), envelope(checkout.error())};
+            }
+            core::Error e = refused(core::Code::kPaymentRequired, "payment_declined", checkout->message);
+            e.details["purchase_id"] = id;
+            return Answer{402, envelope(e)};
+        }
+        tx.query("UPDATE purchases_purchases SET provider_ref = ?, checkout_url = ? WHERE id = ?")
+            .bind(checkout->provider_ref, checkout->checkout_url, id)
+            .exec();
+        Answer answer{201, boost::json::serialize(*load_purchase(tx, id))};
+        remember(tx, who, request, answer, id);
+        return answer;
+    });
+}
+
+core::Result<Answer>
+Service::buy(const http::Principal& who, const PurchaseRequest& request)
+{
+    auto provider = providers_.find(request.provider);
+    if (provider == providers_.end()) {
+        return core::invalid_field("payment.provider",
+                                   request.provider == "stripe" ? "stripe is not configured on this server"
+                                                                : "must be test or stripe");
+    }
+    if (request.provider == "test") {
+        // Settles inside the transaction: validation, charge, licenses, sold and the event commit
+        // together, and concurrent buyers are serialised by the single writer.
+        return db_.write([&](core::Tx& tx) { return settle_now(tx, who, request, *provider->second); });
+    }
+    return settle_later(who, request, *provider->second);
+}
+
+core::Result<boost::json::object>
+Service::get(const http::Principal& who, const std::string& purchase_id) const
+{
+    std::optional<boost::json::object> purchase;
+    db_.read([&](core::Conn& conn) { purchase = load_purchase(conn, purchase_id); });
+    if (!purchase || !may_see(who, *purchase)) {
+        return core::not_found("purchase");
+    }
+    return std::move(*purchase);
+}
+
+core::Result<boost::json::object>
+Service::list_mine(const std::string& buyer_id, int limit, const std::optional<std::string>& cursor) const
+{
+    std::string before = "\x7f";
+    if (cursor) {
+        auto position = core::decode_cursor(*cursor, secret_);
+        if (!position || !position->contains("before") || !position->at("before").is_string()) {
+            return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
+        }
+        before = position->at("before").as_string();
+    }
+    boost::json::array purchases;
+    db_.read([&](core::Conn& conn) {
+        std::vector<std::string> ids;
+        auto q = conn.query("SELECT id FROM purchases_purchases WHERE buyer_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+        q.bind(buyer_id, before, limit + 1);
+        while (q.step()) {
+            ids.push_back(q.text(0));
+        }
+        for (const auto& id : ids) {
+            purchases.push_back(*load_purchase(conn, id));
+        }
+    });
+    boost::json::value next = nullptr;
+    if (static_cast<int>(purchases.size()) > limit) {
+        purchases.pop_back();
+        next = core::encode_cursor({{"before", purchases.back().as_object().at("purchase_id")}}, secret_);
+    }
+    return boost::json::object{{"purchases", std::move(purchases)}, {"next_cursor", next}};
+}
+
+core::Result<boost::json::object>
+Service::sales(const std::string& seller_id, int limit, const std::optional<std::string>& cursor) const
+{
+    std::string before = "\x7f";
+    if (cursor) {
+        auto position = core::decode_cursor(*cursor, secret_);
+        if (!position || !position->contains("before") || !position->at("before").is_string()) {
+            return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
+        }
+        before = position->at("before").as_string();
+    }
+    boost::json::array sales;
+    std::int64_t total = 0;
+    std::int64_t count = 0;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT i.purchase_id, i.beat_id, i.title, i.license, i.price_cents, p.buyer_id, p.completed_ms "
+                            "FROM purchases_items i JOIN purchases_purchases p ON p.id = i.purchase_id "
+                            "WHERE i.seller_id = ? AND p.status = 'completed' AND i.purchase_id < ? "
+                            "ORDER BY i.purchase_id DESC LIMIT ?");
+        q.bind(seller_id, before, limit + 1);
+        while (q.step()) {
+            sales.push_back({{"purchase_id", q.text(0)},
+                             {"beat_id", q.text(1)},
+                             {"title", q.text(2)},
+                             {"license", q.text(3)},
+                             {"price_cents", q.int64(4)},
+                             {"buyer_id", q.text(5)},
+                             {"completed_at", core::clock::rfc3339(q.int64(6))}});
+        }
+        auto sum = conn.query("SELECT COALESCE(SUM(i.price_cents), 0), COUNT(*) FROM purchases_items i "
+                              "JOIN purchases_purchases p ON p.id = i.purchase_id WHERE i.seller_id = ? AND p.status = 'completed'");
+        sum.bind(seller_id);
+        sum.step();
+        total = sum.int64(0);
+        count = sum.int64(1);
+    });
+    boost::json::value next = nullptr;
+    if (static_cast<int>(sales.size()) > limit) {
+        sales.pop_back();
+        next = core::encode_cursor({{"before", sales.back().as_object().at("purchase_id")}}, secret_);
+    }
+    return boost::json::object{{"sales", std::move(sales)}, {"total_cents", total}, {"count", count},
+                               {"currency", "USD"}, {"next_cursor", next}};
+}
+
+core::Result<std::string>
+Service::agreement(const http::Principal& who, const std::string& purchase_id) const
+{
+    auto purchase = get(who, purchase_id);
+    if (!purchase) {
+        return purchase.error();
+    }
+    if (purchase->at("status") != "completed" && purchase->at("status") != "refunded") {
+        return refused(core::Code::kConflict, "not_completed", "the purchase is not completed");
+    }
+    auto name = [&](const boost::json::value& id) {
+        auto user = users_.find(std::string(id.as_string()));
+        return user ? user->username : std::string("(deleted account)");
+    };
+    std::string text = "BEAT LICENSE AGREEMENT\n\n";
+    text += fmt::format("Purchase: {}\nDate: {}\nLicensee (buyer): {} ({})\n", purchase_id,
+                        std::string(purchase->at("completed_at").as_string()), name(purchase->at("buyer_id")),
+                        std::string(purchase->at("buyer_id").as_string()));
+    if (purchase->at("status") == "refunded") {
+        text += "Status: REVOKED (the purchase was refunded)\n";
+    }
+    std::string terms;
+    db_.read([&](core::Conn& conn) {
+        for (const auto& v : purchase->at("items").as_array()) {
+            const auto& item = v.as_object();
+            auto q = conn.query("SELECT terms FROM purchases_items WHERE purchase_id = ? AND beat_id = ?");
+            q.bind(purchase_id, std::string(item.at("beat_id").as_string()));
+            q.step();
+            std::string files;
+            for (const auto& f : item.at("files").as_array()) {
+                files += (files.empty() ? "" : ", ") + std::string(f.as_string());
+            }
+            text += fmt::format("\nBeat: \"{}\" ({})\nLicensor (producer): {} ({})\nLicense: {}\nFiles: {}\n"
+                                "Price: {}.{:02} {}\nRights: {}\n",
+                                std::string(item.at("title").as_string()), std::string(item.at("beat_id").as_string()),
+                                name(item.at("seller_id")), std::string(item.at("seller_id").as_string()),
+                                std::string(item.at("license").as_string()), files, item.at("price_cents").as_int64() / 100,
+                                item.at("price_cents").as_int64() % 100, std::string(purchase->at("currency").as_string()),
+                                q.text(0));
+        }
+    });
+    text += "\nThe licensee may use the beat as the license above allows. The licensor keeps the copyright.\n";
+    return text;
+}
+
+core::Result<boost::json::object>
+Service::refund(const http::Principal& who, const std::string& purchase_id)
+{
+    auto purchase = get(who, purchase_id);
+    if (!purchase) {
+        return purchase.error();
+    }
+    const auto& items = purchase->at("items").as_array();
+    const bool seller = std::all_of(items.begin(), items.end(), [&](const auto& item) {
+        return item.as_object().at("seller_id").as_string() == who.user_id;
+    });
+    if (!seller && !who.is_admin()) {
+        return core::forbidden("only the seller or an admin may refund a purchase");
+    }
+    auto done = db_.write([&](core::Tx& tx) { return revoke(tx, purchase_id); });
+    if (!done) {
+        return done.error();
+    }
+    return get(who, purchase_id);
+}
+
+core::Result<boost::json::object>
+Service::webhook(std::string_view signature, std::string_view payload)
+{
+    if (webhook_secret_.empty()) {
+        return core::unavailable("Stripe webhooks are not configured on this server");
+    }
+    if (auto ok = verify_stripe_signature(signature, payload, webhook_secret_, core::clock::now_ms() / 1000); !ok) {
+        return ok.error();
+    }
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(payload, ec);
+    if (ec || !parsed.is_object() || !parsed.as_object().contains("id") || !parsed.as_object().at("id").is_string() ||
+        !parsed.as_object().contains("type")) {
+        return core::bad_request("invalid_event", "the body is not a Stripe event");
+    }
+    const auto& event = parsed.as_object();
+    const std::string id(event.at("id").as_string());
+    const std::string type(event.at("type").is_string() ? event.at("type").as_string() : "");
+    const auto* data = event.if_contains("data");
+    const boost::json::object empty;
+    const auto& object = data != nullptr && data->is_object() && data->as_object().contains("object") &&
+                                 data->as_object().at("object").is_object()
+                             ? data->as_object().at("object").as_object()
+                             : empty;
+    auto text = [&](const char* key) {
+        const auto* v = object.if_contains(key);
+        return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    bool duplicate = false;
+    auto applied = db_.write([&](core::Tx& tx) -> core::Result<void> {
+        if (tx.query("INSERT OR IGNORE INTO purchases_webhook_events (event_id, type, received_ms) VALUES (?, ?, ?)")
+                .bind(id, type, core::clock::now_ms())
+                .exec() == 0) {
+            duplicate = true;  // applied before: acknowledged, nothing changes
+            return {};
+        }
+        if (type == "checkout.session.completed") {
+            return complete(tx, text("client_reference_id"), text("payment_intent"));
+        }
+        if (type == "checkout.session.expired") {
+            return decline(tx, text("client_reference_id"), "the checkout expired");
+        }
+        if (type == "charge.refunded") {
+            auto q = tx.query("SELECT id FROM purchases_purchases WHERE payment_ref = ? AND status = 'completed'");
+            q.bind(text("payment_intent"));
+            if (q.step()) {
+                const std::string purchase_id = q.text(0);
+                return revoke(tx, purchase_id);
+            }
+        }
+        return {};  // other event types are acknowledged and ignored
+    });
+    if (!applied) {
+        return applied.error();
+    }
+    core::log::info("purchases", "stripe event", {{"event_id", id}, {"type", type}, {"duplicate", duplicate}});
+    return boost::json::object{{"received", true}, {"duplicate", duplicate}};
+}
+
+std::vector<std::string>
+Service::formats_for(const std::string& user_id, const std::string& beat_id) const
+{
+    std::set<std::string> formats;
+    db_.read([&](core::Conn& conn) {
+        if (user_id == "*") {
+            auto q = conn.query("SELECT 1 FROM purchases_licenses WHERE beat_id = ? AND active = 1 LIMIT 1");
+            q.bind(beat_id);
+            if (q.step()) {
+                formats.insert("any");
+            }
+            return;
+        }
+        auto q = conn.query("SELECT files FROM purchases_licenses WHERE buyer_id = ? AND beat_id = ? AND active = 1");
+        q.bind(user_id, beat_id);
+        while (q.step()) {
+            const auto files = boost::json::parse(q.text(0));  // named: a temporary would die before the loop
+            for (const auto& f : files.as_array()) {
+                formats.insert(std::string(f.as_string()));
+            }
+        }
+    });
+    return {formats.begin(), formats.end()};
+}
+
+std::vector<std::string>
+Service::purchased_beats(const std::string& user_id) const
+{
+    std::vector<std::string> beats;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT DISTINCT beat_id FROM purchases_licenses WHERE buyer_id = ? AND active = 1 ORDER BY beat_id");
+        q.bind(user_id);
+        while (q.step()) {
+            beats.push_back(q.text(0));
+        }
+    });
+    return beats;
+}
+
+}  // namespace bb::purchases

@@ -1,0 +1,306 @@
+// The Stripe provider: a purchase becomes a Checkout Session (the buyer pays on Stripe's page and
+// the signed webhook settles it later), behind a circuit breaker so an outage at Stripe answers
+// 503 at once instead of holding a blocking-pool thread for every buyer until the timeout.
+#include "modules/purchases/payments.hpp"
+
+#include "core/circuit_breaker.hpp"
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "http/client.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <utility>
+
+namespace bb::purchases {
+namespace {
+
+constexpr std::string_view kModule = "purchases";
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+core::Error
+provider_unavailable(std::string message, int retry_after_s)
+{
+    boost::json::object details;
+    details["provider"] = "stripe";
+    details["retry_after_s"] = retry_after_s;
+    return {core::Code::kUnavailable, "payment_provider_unavailable", std::move(message), std::move(details)};
+}
+
+std::string
+lowercase(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+std::string
+replace_all(std::string s, std::string_view from, std::string_view to)
+{
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+        s.replace(pos, from.size(), to);
+    }
+    return s;
+}
+
+std::string_view
+string_at(const boost::json::object& o, std::string_view key)
+{
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+// Stripe's error body: {"error": {"type", "code", "decline_code", "param", "message"}}.
+struct StripeError {
+    std::string message;
+    std::string code;
+    std::string param;
+};
+
+StripeError
+parse_error(std::string_view body)
+{
+    StripeError out;
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(body, ec);
+    if (!ec && doc.is_object()) {
+        if (const auto* e = doc.as_object().if_contains("error"); e != nullptr && e->is_object()) {
+            out.message = string_at(e->as_object(), "message");
+            out.code = string_at(e->as_object(), "code");
+            out.param = string_at(e->as_object(), "param");
+        }
+    }
+    return out;
+}
+
+class StripeProvider final : public PaymentProvider {
+public:
+    explicit StripeProvider(StripeSettings settings)
+        : settings_(std::move(settings)),
+          breaker_(settings_.breaker_failures, std::chrono::milliseconds(settings_.breaker_cooldown_ms))
+    {
+        endpoint_ = settings_.api_base;
+        while (!endpoint_.empty() && endpoint_.back() == '/') {
+            endpoint_.pop_back();
+        }
+        endpoint_ += "/v1/checkout/sessions";
+    }
+
+    std::string_view
+    name() const override
+    {
+        return "stripe";
+    }
+
+    core::Result<ChargeResult>
+    charge(const ChargeRequest& request) override
+    {
+        if (!breaker_.allow()) {
+            return provider_unavailable("the payment provider is unavailable; try again later",
+                                        breaker_.retry_after_s());
+        }
+        http::ClientRequest call;
+        call.method = "POST";
+        call.url = endpoint_;
+        call.timeout = std::chrono::milliseconds(settings_.timeout_ms);
+        call.headers = {
+            {"Authorization", "Bearer " + settings_.secret_key},
+            {"Content-Type", "application/x-www-form-urlencoded"},
+            {"Accept", "application/json"},
+            // A retried call for the same purchase cannot open a second session.
+            {"Idempotency-Key", "checkout-" + request.purchase_id},
+        };
+        call.body = http::form_encode(checkout_fields(request));
+
+        auto response = http::send(call);
+        if (!response) {
+            return failed(request, response.error().message);
+        }
+        const int status = response->status;
+        if (status == 429 || status >= 500) {
+            return failed(request, "Stripe answered " + std::to_string(status));
+        }
+        if (status == 401 || status == 403) {
+            // Our key is wrong or lacks rights: not the buyer's fault and not an outage either.
+            breaker_.record_success();
+            const auto e = parse_error(response->body);
+            core::log::error(kModule, "stripe refused our credentials",
+                             {{"purchase_id", request.purchase_id}, {"status", status}, {"message", e.message}});
+            return provider_unavailable("the payment provider is not configured correctly", 60);
+        }
+        if (status >= 400) {
+            breaker_.record_success();  // Stripe is up; it refused this request
+            const auto e = parse_error(response->body);
+            boost::json::object details;
+            details["provider"] = "stripe";
+            if (!e.code.empty()) {
+                details["provider_code"] = e.code;
+            }
+            if (!e.param.empty()) {
+                details["provider_param"] = e.param;
+            }
+            core::log::warn(kModule, "stripe refused a checkout session",
+                            {{"purchase_id", request.purchase_id}, {"status", status}, {"message", e.message}});
+            return core::Error{core::Code::kInvalidInput, "payment_rejected",
+                               e.message.empty() ? "the payment provider refused the payment" : e.message,
+                               std::move(details)};
+        }
+        if (status < 200 || status >= 300) {
+            return failed(request, "Stripe answered " + std::to_string(status));
+        }
+        boost::system::error_code ec;
+        const auto doc = boost::json::parse(response->body, ec);
+        const auto* session = !ec && doc.is_object() ? &doc.as_object() : nullptr;
+        const auto id = session != nullptr ? string_at(*session, "id") : std::string_view();
+        const auto url = session != nullptr ? string_at(*session, "url") : std::string_view();
+        if (id.empty() || url.empty()) {
+            return failed(request, "Stripe answered " + std::to_string(status) + " without a session id and url");
+        }
+        breaker_.record_success();
+        ChargeResult result;
+        result.outcome = ChargeResult::Outcome::kRedirect;
+        result.provider_ref = std::string(id);
+        result.checkout_url = std::string(url);
+        return result;
+    }
+
+private:
+    // The form Stripe's API takes for POST /v1/checkout/sessions (nested keys in brackets).
+    Fields
+    checkout_fields(const ChargeRequest& request) const
+    {
+        // Our ids are URL-safe, so they go into the URLs as they are.
+        Fields f = {
+            {"mode", "payment"},
+            {"client_reference_id", request.purchase_id},
+            {"success_url", replace_all(settings_.success_url, "{purchase_id}", request.purchase_id)},
+            {"cancel_url", replace_all(settings_.cancel_url, "{purchase_id}", request.purchase_id)},
+        };
+        const auto currency = lowercase(request.currency.empty() ? std::string_view("usd") : request.currency);
+        for (std::size_t line_idx = 0; line_idx < request.lines.size(); ++line_idx) {
+            const auto& line = request.lines[line_idx];
+            const auto prefix = "line_items[" + std::to_string(line_idx) + "]";
+            f.emplace_back(prefix + "[price_data][currency]", currency);
+            f.emplace_back(prefix + "[price_data][product_data][name]", line.name);
+            f.emplace_back(prefix + "[price_data][unit_amount]", std::to_string(line.amount_cents));
+            f.emplace_back(prefix + "[quantity]", "1");
+        }
+        f.emplace_back("metadata[purchase_id]", request.purchase_id);
+        return f;
+    }
+
+    core::Error
+    failed(const ChargeRequest& request, const std::string& why)
+    {
+        breaker_.record_failure();
+        core::log::warn(kModule, "stripe unavailable", {{"purchase_id", request.purchase_id}, {"error", why}});
+        return provider_unavailable("the payment provider is unavailable; try again later", breaker_.retry_after_s());
+    }
+
+    StripeSettings settings_;
+    core::CircuitBreaker breaker_;
+    std::string endpoint_;
+};
+
+// "t=1700000000,v1=ab..,v1=cd..,v0=.." -> t and every v1; other schemes are ignored.
+struct SignatureHeader {
+    std::string_view timestamp;
+    std::vector<std::string_view> v1;
+};
+
+std::string_view
+trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+SignatureHeader
+parse_signature_header(std::string_view header)
+{
+    SignatureHeader out;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        const auto item = trim(header.substr(0, comma));
+        header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+        const auto eq = item.find('=');
+        if (eq == std::string_view::npos) {
+            continue;
+        }
+        const auto key = item.substr(0, eq);
+        const auto value = item.substr(eq + 1);
+        if (key == "t") {
+            out.timestamp = value;
+        } else if (key == "v1" && !value.empty()) {
+            out.v1.push_back(value);
+        }
+    }
+    return out;
+}
+
+core::Error
+invalid_signature(std::string message)
+{
+    return core::bad_request("invalid_signature", std::move(message));
+}
+
+}  // namespace
+
+std::unique_ptr<PaymentProvider>
+make_stripe_provider(const StripeSettings& settings)
+{
+    return std::make_unique<StripeProvider>(settings);
+}
+
+core::Result<void>
+verify_stripe_signature(std::string_view header, std::string_view payload, std::string_view secret,
+                        std::int64_t now_s, std::int64_t tolerance_s)
+{
+    if (secret.empty()) {
+        // Anyone can compute an HMAC with an empty key: never accept one.
+        return invalid_signature("webhook signatures cannot be checked: no webhook secret is configured");
+    }
+    const auto parsed = parse_signature_header(header);
+    std::int64_t timestamp = -1;
+    const auto* end = parsed.timestamp.data() + parsed.timestamp.size();
+    const auto [stop, ec] = std::from_chars(parsed.timestamp.data(), end, timestamp);
+    if (parsed.timestamp.empty() || ec != std::errc() || stop != end || timestamp < 0) {
+        return invalid_signature("the Stripe-Signature header has no valid timestamp (t=)");
+    }
+    if (parsed.v1.empty()) {
+        return invalid_signature("the Stripe-Signature header has no v1 signature");
+    }
+    std::string signed_payload;
+    signed_payload.reserve(parsed.timestamp.size() + 1 + payload.size());
+    signed_payload.append(parsed.timestamp).append(".").append(payload);
+    const auto expected = core::crypto::hex(core::crypto::hmac_sha256(secret, signed_payload));
+    bool matched = false;
+    for (const auto candidate : parsed.v1) {
+        // No early exit: every candidate costs the same whether or not an earlier one matched.
+        matched = core::crypto::equal_constant_time(expected, candidate) || matched;
+    }
+    if (!matched) {
+        return invalid_signature("no v1 signature matches the payload");
+    }
+    // Checked after the signature, so a stale timestamp is known to be Stripe's own.
+    if (now_s - timestamp > tolerance_s || timestamp - now_s > tolerance_s) {
+        return invalid_signature("the signature timestamp is outside the " + std::to_string(tolerance_s) +
+                                 " s tolerance");
+    }
+    return {};
+}
+
+}  // namespace bb::purchases
