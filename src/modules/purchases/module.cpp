@@ -51,6 +51,11 @@ read_purchase(const Request& req)
             return;
         }
         const auto& o = v.as_object();
+        for (const char* server_side : {"price", "price_cents"}) {
+            if (o.contains(server_side)) {
+                in->fail(where + "." + server_side, "is set by the server");
+            }
+        }
         const auto* beat = o.if_contains("beat_id");
         const auto* license = o.if_contains("license");
         if (beat == nullptr || !beat->is_string() || beat->as_string().empty()) {

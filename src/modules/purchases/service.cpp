@@ -259,10 +259,15 @@ Service::complete(core::Tx& tx, const std::string& purchase_id, const std::strin
         const auto& item = v.as_object();
         const std::string beat_id(item.at("beat_id").as_string());
         const std::string license(item.at("license").as_string());
-        tx.query("INSERT INTO purchases_licenses (purchase_id, buyer_id, beat_id, license, files, granted_ms) "
-                 "VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(purchase_id, buyer, beat_id, license, boost::json::serialize(item.at("files")), now)
-            .exec();
+        // A checkout paid for a license the buyer got meanwhile in another purchase: the payment
+        // stands (it was taken), the license exists once; the seller can refund the spare one.
+        if (tx.query("INSERT OR IGNORE INTO purchases_licenses (purchase_id, buyer_id, beat_id, license, files, "
+                     "granted_ms) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(purchase_id, buyer, beat_id, license, boost::json::serialize(item.at("files")), now)
+                .exec() == 0) {
+            core::log::warn("purchases", "license already held; purchase completed without a second copy",
+                            {{"purchase_id", purchase_id}, {"beat_id", beat_id}, {"license", license}});
+        }
         if (license == "exclusive") {
             tx.query("UPDATE purchases_exclusive_holds SET expires_ms = NULL WHERE beat_id = ? AND purchase_id = ?")
                 .bind(beat_id, purchase_id)
