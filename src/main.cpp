@@ -12,6 +12,7 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -116,6 +117,8 @@ main(int argc, char** argv)
         return 2;
     }
 
+    // sendfile(2) to a peer that hung up raises SIGPIPE; the error code is what we want instead.
+    std::signal(SIGPIPE, SIG_IGN);
     bb::core::crypto::init();
     bb::core::log::configure(cli->config.log_format, cli->config.log_level);
     bb::core::App app(cli->config);

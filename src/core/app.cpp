@@ -12,6 +12,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "http/ws_hub.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <fcntl.h>
@@ -70,6 +71,7 @@ struct App::State {
     std::unique_ptr<EventBus> bus;
     std::unique_ptr<JobRunner> jobs;
     Metrics metrics;
+    http::WsHub hub;
     std::unique_ptr<Services> services;
     std::int64_t started_ms = clock::now_ms();
 };
@@ -124,7 +126,7 @@ App::open()
     state_->db->on_published([bus = state_->bus.get()] { bus->wake(); });
     state_->db->on_enqueued([jobs = state_->jobs.get()] { jobs->wake(); });
     state_->services = std::make_unique<Services>(
-        Services{config_, *state_->db, *state_->bus, *state_->jobs, state_->metrics, state_->secret});
+        Services{config_, *state_->db, *state_->bus, *state_->jobs, state_->metrics, state_->secret, state_->hub});
     return {};
 }
 
@@ -233,13 +235,15 @@ App::serve()
          .upload_dir = (fs::path(config_.data_dir) / "tmp").string(),
          .cors_origins = config_.cors_origins,
          .trusted_proxies = config_.trusted_proxies,
-         .access_log = config_.access_log},
-        router, metrics);
+         .access_log = config_.access_log,
+         .ws_messages_per_10s = config_.ws_rate},
+        router, metrics, state_->hub);
     if (auto error = server.bind(); !error.empty()) {
         log::error("core", error);
         return 1;
     }
-    metrics.gauge("backbeat_ws_connections", "Open WebSocket connections", [] { return 0.0; });
+    metrics.gauge("backbeat_ws_connections", "Open WebSocket connections",
+                  [hub = &state_->hub] { return static_cast<double>(hub->connections()); });
     metrics.gauge("backbeat_jobs_queued", "Jobs waiting to run", [&jobs] { return static_cast<double>(jobs.queued()); });
     metrics.gauge("backbeat_outbox_pending", "Events not yet delivered to every subscriber",
                   [&bus] { return static_cast<double>(bus.pending()); });

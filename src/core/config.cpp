@@ -153,6 +153,8 @@ settings()
          integer(&Config::max_upload, 1024, std::int64_t{1} << 40)},
         {"auth_rate", "signups and logins per client address per minute, 0 = off (default 30)",
          integer(&Config::auth_rate, 0, 1000000)},
+        {"ws_rate", "messages one WebSocket connection may send per 10 s, 0 = off (default 100)",
+         integer(&Config::ws_rate, 0, 1000000)},
         {"cors_origins", "comma list of origins allowed by CORS and for WebSockets", list(&Config::cors_origins)},
         {"trusted_proxies", "comma list of proxy addresses whose X-Forwarded-For is believed",
          list(&Config::trusted_proxies)},

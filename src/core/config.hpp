@@ -30,6 +30,7 @@ struct Config {
     std::int64_t max_upload = std::int64_t{200} << 20;
 
     int auth_rate = 30;  // signups and logins per client address per minute; 0 = off
+    int ws_rate = 100;   // messages a WebSocket connection may send per 10 s; 0 = off
     std::vector<std::string> cors_origins;
     std::vector<std::string> trusted_proxies;
     int token_ttl_s = 7 * 24 * 3600;

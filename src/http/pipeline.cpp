@@ -150,31 +150,70 @@ Pipeline::try_fast_path(const Route* route, Request& req) const
     }
 }
 
+std::optional<core::Error>
+Pipeline::authenticate(const Route& route, Request& req, std::string_view token) const
+{
+    if (!token.empty() && router_.authenticator()) {
+        auto principal = router_.authenticator()(token);
+        if (principal) {
+            req.principal = std::move(*principal);
+        } else if (route.auth == Auth::kRequired) {
+            return principal.error();
+        }
+        // On a public route a stale token is ignored: the request is served as anonymous.
+    }
+    if (route.auth == Auth::kRequired && !req.principal) {
+        return core::unauthorized();
+    }
+    if (route.limiter != nullptr) {
+        if (int wait = route.limiter->take(req.client_addr); wait > 0) {
+            return core::rate_limited(wait);
+        }
+    }
+    return std::nullopt;
+}
+
 Response
 Pipeline::authenticate_and_run(const Route& route, Request& req) const
 {
     auto authorization = req.header("Authorization");
+    std::string_view token;
     if (authorization.size() > 7 && (authorization.starts_with("Bearer ") || authorization.starts_with("bearer "))) {
-        if (router_.authenticator()) {
-            auto principal = router_.authenticator()(authorization.substr(7));
-            if (principal) {
-                req.principal = std::move(*principal);
-            } else if (route.auth == Auth::kRequired) {
-                return Response::error(principal.error());
-            }
-            // On a public route a stale token is ignored: the request is served as anonymous.
-        }
+        token = authorization.substr(7);
     }
-    if (route.auth == Auth::kRequired && !req.principal) {
-        return Response::error(core::unauthorized());
-    }
-    if (route.limiter != nullptr) {
-        if (int wait = route.limiter->take(req.client_addr); wait > 0) {
-            return Response::error(core::rate_limited(wait));
-        }
+    if (auto refused = authenticate(route, req, token)) {
+        return Response::error(*refused);
     }
     auto reply = route.handler(req);
     return reply ? std::move(*reply) : Response::error(reply.error());
+}
+
+core::Result<std::shared_ptr<WsHandler>>
+Pipeline::upgrade(const Route* route, Request& req) const
+{
+    core::log::RequestScope scope(req.request_id);
+    // Cross-site WebSocket hijacking: a page elsewhere must not open a socket with our cookies
+    // or a stolen token. Browsers always send Origin; other clients may omit it.
+    auto origin = req.header("Origin");
+    auto host = req.header("Host");
+    const bool same_site = !host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host));
+    if (!origin.empty() && !same_site && !origin_allowed(origin)) {
+        return core::forbidden("this origin may not open a WebSocket here");
+    }
+    std::string_view token = req.query_param("token").value_or("");
+    auto authorization = req.header("Authorization");
+    if (token.empty() && authorization.size() > 7 && authorization.starts_with("Bearer ")) {
+        token = authorization.substr(7);
+    }
+    if (auto refused = authenticate(*route, req, token)) {
+        return *refused;
+    }
+    try {
+        return route->upgrade(req);
+    } catch (const std::exception& e) {
+        core::log::error("http", "upgrade failed", {{"route", route->path}, {"error", e.what()}});
+        return core::internal();
+    }
 }
 
 void

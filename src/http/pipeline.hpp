@@ -40,10 +40,15 @@ public:
     // Adds the common headers, logs and counts. `started` is when the request's header arrived.
     void finish(const Request& req, const Route* route, Response& res, std::chrono::steady_clock::time_point started) const;
 
+    // For a WebSocket route, before the handshake is answered.
+    core::Result<std::shared_ptr<WsHandler>> upgrade(const Route* route, Request& req) const;
+
     bool origin_allowed(std::string_view origin) const;
 
 private:
     Response authenticate_and_run(const Route& route, Request& req) const;
+    // Sets the principal; an error when the route needs one and the token is missing or bad.
+    std::optional<core::Error> authenticate(const Route& route, Request& req, std::string_view token) const;
 
     const Router& router_;
     core::Metrics& metrics_;

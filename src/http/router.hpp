@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "http/websocket.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -64,6 +65,9 @@ struct Route {
     // For kBlocking routes: tried first on the network thread (say, a cache lookup); when it
     // answers nothing, the request goes on to `handler` on the blocking pool.
     std::function<std::optional<Reply>(const Request&)> fast_path;
+    // A WebSocket route: GET with an upgrade. The token may also come as ?token= (browsers cannot
+    // set headers on a WebSocket); a browser Origin that is neither ours nor allowed is refused.
+    WsUpgrade upgrade;
 };
 
 class Router {

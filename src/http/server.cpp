@@ -7,6 +7,8 @@
 #include "http/router.hpp"
 #include "http/multipart_body.hpp"
 #include "http/wire.hpp"
+#include "http/ws_hub.hpp"
+#include "http/ws_session.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -16,6 +18,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 
 #include <atomic>
@@ -64,6 +67,7 @@ struct Server::Impl {
     Options options;
     const Router& router;
     core::Metrics& metrics;
+    WsHub& hub;
     Pipeline pipeline;
     // Declared before the io_context: sessions destroyed with it still touch these.
     std::atomic<bool> draining{false};
@@ -80,10 +84,11 @@ struct Server::Impl {
     net::steady_timer drain_timer{ioc};
     net::steady_timer sweep_timer{ioc};
 
-    Impl(Options o, const Router& r, core::Metrics& m)
+    Impl(Options o, const Router& r, core::Metrics& m, WsHub& h)
         : options(std::move(o)),
           router(r),
           metrics(m),
+          hub(h),
           pipeline(r, m, {options.cors_origins, options.access_log}),
           ioc(options.threads),
           blocking(static_cast<std::size_t>(options.blocking_threads))
@@ -181,6 +186,9 @@ private:
         if (routed.early) {
             return respond(std::move(*routed.early));
         }
+        if (route_->upgrade) {
+            return upgrade();
+        }
         const std::int64_t limit = body_limit();
         if (auto length = parser_->content_length(); length && *length > static_cast<std::uint64_t>(limit)) {
             // Refused before reading it: the rest of the body is not worth the bandwidth.
@@ -215,6 +223,27 @@ private:
                                       });
         }
         do_read_body();
+    }
+
+    // A WebSocket route: refused with an ordinary HTTP answer, or handed to a WebSocket session
+    // (this HTTP session ends here; the socket lives on in the WebSocket one).
+    void upgrade()
+    {
+        keep_alive_ = false;
+        if (!boost::beast::websocket::is_upgrade(parser_->get())) {
+            return respond(Response::error(core::Error{core::Code::kBadRequest, "websocket_expected",
+                                                       "this address takes a WebSocket upgrade", {}}));
+        }
+        auto handler = server_.pipeline.upgrade(route_, req_);
+        if (!handler) {
+            return respond(Response::error(handler.error()));
+        }
+        const Principal principal = req_.principal.value_or(Principal{});
+        deadline_ms_ = 0;
+        done_request();
+        start_ws_session(std::move(stream_), parser_->release(), std::move(*handler), principal, server_.hub,
+                         server_.blocking,
+                         {.max_queue = server_.options.ws_max_queue, .messages_per_10s = server_.options.ws_messages_per_10s});
     }
 
     std::int64_t body_limit() const
@@ -626,6 +655,7 @@ Server::Impl::begin_drain()
     for (auto& s : live) {
         s->close_if_idle();
     }
+    hub.close_all(1001, "the server is shutting down");
     drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
     check_drained();
 }
@@ -633,7 +663,8 @@ Server::Impl::begin_drain()
 void
 Server::Impl::check_drained()
 {
-    if ((in_flight.load() == 0 && connections.load() == 0) || std::chrono::steady_clock::now() >= drain_deadline) {
+    if ((in_flight.load() == 0 && connections.load() == 0 && hub.connections() == 0) ||
+        std::chrono::steady_clock::now() >= drain_deadline) {
         if (in_flight.load() > 0) {
             core::log::warn("http", "drain timed out", {{"in_flight", in_flight.load()}});
         }
@@ -654,8 +685,8 @@ Server::Impl::check_drained()
     drain_timer.async_wait([this](beast::error_code) { check_drained(); });
 }
 
-Server::Server(Options options, const Router& router, core::Metrics& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), router, metrics))
+Server::Server(Options options, const Router& router, core::Metrics& metrics, WsHub& hub)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, hub))
 {
 }
 

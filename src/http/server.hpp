@@ -18,6 +18,7 @@ class Metrics;
 namespace bb::http {
 
 class Router;
+class WsHub;
 
 class Server {
 public:
@@ -35,9 +36,11 @@ public:
         std::vector<std::string> trusted_proxies;
         bool access_log = true;
         std::chrono::seconds drain_timeout{10};
+        int ws_messages_per_10s = 100;  // per WebSocket connection; 0 = no limit
+        std::size_t ws_max_queue = 256;   // frames a slow reader may fall behind before it is cut off
     };
 
-    Server(Options options, const Router& router, core::Metrics& metrics);
+    Server(Options options, const Router& router, core::Metrics& metrics, WsHub& hub);
     ~Server();
 
     // Binds the listening socket; returns a one-line reason on failure. port() is valid after.

@@ -1,0 +1,43 @@
+#pragma once
+// Who is connected, by group ("user:<id>", "session:<sid>", "room:<id>"). Sending to a group
+// serialises nothing: the caller's frame is shared by every recipient. Following Beast's
+// chat-multi: weak references are copied under the lock and used outside it.
+#include "http/websocket.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace bb::http {
+
+class WsHub {
+public:
+    static constexpr const char* kEveryone = "all";  // every open connection is in this group
+
+    void join(const std::string& group, const std::shared_ptr<WsConnection>& conn);
+    void leave_all(const WsConnection& conn);
+    std::size_t count(const std::string& group) const;
+    void send(const std::string& group, std::shared_ptr<const std::string> frame);
+    void send(const std::string& group, std::string frame);
+    void close(const std::string& group, int code, const std::string& reason);
+    void close_all(int code, const std::string& reason);
+    std::int64_t connections() const { return connections_.load(); }
+
+    // The session's own bookkeeping (ws_session.cpp).
+    void opened() { connections_.fetch_add(1); }
+    void closed() { connections_.fetch_sub(1); }
+
+private:
+    std::vector<std::shared_ptr<WsConnection>> members(const std::string& group) const;
+
+    mutable std::mutex mutex_;
+    std::map<std::string, std::map<std::uint64_t, std::weak_ptr<WsConnection>>, std::less<>> groups_;
+    std::map<std::uint64_t, std::set<std::string>> memberships_;
+    std::atomic<std::int64_t> connections_{0};
+};
+
+}  // namespace bb::http
