@@ -30,4 +30,4 @@ CREATE TABLE users_follows (
     created_ms INTEGER NOT NULL,
     PRIMARY KEY (follower_id, followee_id)
 ) WITHOUT ROWID;
-CREATE INDEX users_follows_by_followee ON users_follows (followee_id);
+CREATE INDEX users_follows_by_followee ON users_follows (followee_id, follower_id);

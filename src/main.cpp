@@ -5,8 +5,12 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "modules/beats/beats.hpp"
+#include "modules/chat/chat.hpp"
+#include "modules/forums/forums.hpp"
+#include "modules/notifications/notifications.hpp"
 #include "modules/playlists/playlists.hpp"
 #include "modules/purchases/purchases.hpp"
+#include "modules/reviews/reviews.hpp"
 #include "modules/users/users.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -46,6 +50,10 @@ add_modules(bb::core::App& app)
     auto& beats = app.modules().add<bb::beats::BeatsModule>(app.services(), users);
     app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
     app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);
+    app.modules().add<bb::chat::ChatModule>(app.services(), users);
+    app.modules().add<bb::reviews::ReviewsModule>(app.services(), users, beats);
+    app.modules().add<bb::forums::ForumsModule>(app.services(), users, beats);
+    app.modules().add<bb::notifications::NotificationsModule>(app.services(), users);
     return {users, beats};
 }
 

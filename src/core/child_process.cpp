@@ -515,6 +515,8 @@ apply_child_limits(std::vector<std::string>& args)
     rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Background work: transcoding yields the CPU to the requests people are waiting for.
+    ::setpriority(PRIO_PROCESS, 0, 10);
 }
 
 }  // namespace bb::core

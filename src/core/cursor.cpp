@@ -50,4 +50,23 @@ decode_cursor(std::string_view cursor, std::string_view secret)
     return std::move(value.as_object());
 }
 
+Result<std::string>
+page_before(const std::optional<std::string>& cursor, std::string_view secret)
+{
+    if (!cursor) {
+        return std::string("\x7f");
+    }
+    auto position = decode_cursor(*cursor, secret);
+    if (!position || !position->contains("before") || !position->at("before").is_string()) {
+        return invalid_cursor();
+    }
+    return std::string(position->at("before").as_string());
+}
+
+std::string
+next_page_before(const std::string& last_id, std::string_view secret)
+{
+    return encode_cursor({{"before", last_id}}, secret);
+}
+
 }  // namespace bb::core

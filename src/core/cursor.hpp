@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,10 @@ namespace bb::core {
 
 std::string encode_cursor(const boost::json::object& position, std::string_view secret);
 Result<boost::json::object> decode_cursor(std::string_view cursor, std::string_view secret);
+
+// Lists paged newest first by time-ordered id carry the last id shown: "before" it comes the next
+// page. Without a cursor, "\x7f" (after every id).
+Result<std::string> page_before(const std::optional<std::string>& cursor, std::string_view secret);
+std::string next_page_before(const std::string& last_id, std::string_view secret);
 
 }  // namespace bb::core

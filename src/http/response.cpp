@@ -47,4 +47,13 @@ Response::with_header(std::string name, std::string value)
     return *this;
 }
 
+Reply
+json_reply(int status, core::Result<boost::json::object> answer)
+{
+    if (!answer) {
+        return answer.error();
+    }
+    return Response::json(status, *answer);
+}
+
 }  // namespace bb::http

@@ -2,6 +2,7 @@
 // The response as modules build it. JSON answers are the common case.
 #include "core/error.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -34,5 +35,8 @@ struct Response {
 
 // What handlers return: a response, or an error that the server renders as the API's envelope.
 using Reply = core::Result<Response>;
+
+// A service's JSON answer (or its error) as a reply.
+Reply json_reply(int status, core::Result<boost::json::object> answer);
 
 }  // namespace bb::http

@@ -17,6 +17,8 @@ namespace bb::http {
 class WsHub {
 public:
     static constexpr const char* kEveryone = "all";  // every open connection is in this group
+    static std::string session_group(const std::string& session_id) { return "session:" + session_id; }
+    static std::string account_group(const std::string& user_id) { return "account:" + user_id; }
 
     void join(const std::string& group, const std::shared_ptr<WsConnection>& conn);
     void leave_all(const WsConnection& conn);

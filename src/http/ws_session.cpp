@@ -70,6 +70,11 @@ private:
         open_ = true;
         hub_.opened();
         hub_.join(WsHub::kEveryone, shared_from_this());
+        if (!principal_.session_id.empty()) {
+            // So that logging out, or deleting the account, closes the sockets it opened.
+            hub_.join(WsHub::session_group(principal_.session_id), shared_from_this());
+            hub_.join(WsHub::account_group(principal_.user_id), shared_from_this());
+        }
         net::post(callbacks_, [self = shared_from_this()] { self->handler_->on_open(self); });
         do_read();
     }
@@ -136,12 +141,11 @@ private:
             return;  // the read side notices and finishes
         }
         queue_.erase(queue_.begin());
-        if (pending_close_) {
-            queue_.clear();
-            return send_close();
-        }
         if (!queue_.empty()) {
-            do_write();
+            return do_write();
+        }
+        if (pending_close_) {
+            send_close();
         }
     }
 
@@ -153,8 +157,13 @@ private:
         closing_ = true;
         close_reason_ = websocket::close_reason(code, reason);
         if (!queue_.empty()) {
-            pending_close_ = true;  // after the frame being written: one write-type operation at a time
-            queue_.erase(queue_.begin() + 1, queue_.end());
+            // One write-type operation at a time: close after the queue. A reader cut off for
+            // being slow gets only the frame already being written; others get everything sent
+            // before the close (a room's "forum.closed", say).
+            if (code == websocket::close_code::policy_error) {
+                queue_.erase(queue_.begin() + 1, queue_.end());
+            }
+            pending_close_ = true;
             return;
         }
         send_close();

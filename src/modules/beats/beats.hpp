@@ -75,6 +75,8 @@ public:
     std::optional<BeatInfo> find(core::Tx& tx, const std::string& beat_id) const;
     core::Result<void> mark_sold(core::Tx& tx, const std::string& beat_id);       // ready -> sold
     core::Result<void> mark_available(core::Tx& tx, const std::string& beat_id);  // sold -> ready
+    // For the reviews module, in its transaction: keeps rating_avg and rating_count current.
+    core::Result<void> rate(core::Tx& tx, const std::string& beat_id, int delta_sum, int delta_count);
     // `backbeat demo`: a few producers and ~30 synthesized beats, processed like uploads.
     core::Result<int> create_demo_catalogue(int beats);
     bool catalogue_empty() const;

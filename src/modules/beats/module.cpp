@@ -124,6 +124,12 @@ BeatsModule::mark_available(core::Tx& tx, const std::string& beat_id)
     return impl_->service.set_sold(tx, beat_id, false);
 }
 
+core::Result<void>
+BeatsModule::rate(core::Tx& tx, const std::string& beat_id, int delta_sum, int delta_count)
+{
+    return impl_->service.rate(tx, beat_id, delta_sum, delta_count);
+}
+
 bool
 BeatsModule::catalogue_empty() const
 {

@@ -68,14 +68,11 @@ Service::playback_state(const std::string& user_id) const
 core::Result<std::pair<std::vector<PlaybackEvent>, std::optional<std::string>>>
 Service::playback_history(const std::string& user_id, int limit, const std::optional<std::string>& cursor) const
 {
-    std::string before = "\x7f";  // after every id: the newest first
-    if (cursor) {
-        auto position = core::decode_cursor(*cursor, secret_);
-        if (!position || !position->contains("before") || !position->at("before").is_string()) {
-            return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
-        }
-        before = position->at("before").as_string();
+    auto after_cursor = core::page_before(cursor, secret_);
+    if (!after_cursor) {
+        return after_cursor.error();
     }
+    const std::string before = *after_cursor;
     std::vector<PlaybackEvent> events;
     db_.read([&](core::Conn& conn) {
         auto q = conn.query("SELECT id, beat_id, action, position_ms, created_ms FROM beats_playback WHERE user_id = ? "

@@ -645,6 +645,19 @@ Service::set_sold(core::Tx& tx, const std::string& beat_id, bool sold)
     return {};
 }
 
+core::Result<void>
+Service::rate(core::Tx& tx, const std::string& beat_id, int delta_sum, int delta_count)
+{
+    if (tx.query("UPDATE beats_beats SET rating_sum = MAX(0, rating_sum + ?), rating_count = MAX(0, rating_count + ?) "
+                 "WHERE id = ?")
+            .bind(delta_sum, delta_count, beat_id)
+            .exec() == 0) {
+        return core::not_found("beat");
+    }
+    tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+    return {};
+}
+
 bool
 Service::empty() const
 {

@@ -94,6 +94,7 @@ public:
     std::optional<BeatInfo> info(const std::string& beat_id) const;
     std::optional<BeatInfo> info(core::Tx& tx, const std::string& beat_id) const;
     core::Result<void> set_sold(core::Tx& tx, const std::string& beat_id, bool sold);
+    core::Result<void> rate(core::Tx& tx, const std::string& beat_id, int delta_sum, int delta_count);
     bool empty() const;
 
 private:

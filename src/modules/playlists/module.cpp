@@ -166,14 +166,11 @@ struct PlaylistsModule::Impl {
         if (auto e = in.error()) {
             return *e;
         }
-        std::string before = "\x7f";
-        if (cursor) {
-            auto position = core::decode_cursor(*cursor, secret);
-            if (!position || !position->contains("before") || !position->at("before").is_string()) {
-                return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
-            }
-            before = position->at("before").as_string();
+        auto after_cursor = core::page_before(cursor, secret);
+        if (!after_cursor) {
+            return after_cursor.error();
         }
+        const std::string before = *after_cursor;
         std::vector<Playlist> found;
         db.read([&](core::Conn& conn) {
             auto q = conn.query("SELECT id, owner_id, name, description, public, created_ms, updated_ms FROM "

@@ -505,14 +505,11 @@ Service::get(const http::Principal& who, const std::string& purchase_id) const
 core::Result<boost::json::object>
 Service::list_mine(const std::string& buyer_id, int limit, const std::optional<std::string>& cursor) const
 {
-    std::string before = "\x7f";
-    if (cursor) {
-        auto position = core::decode_cursor(*cursor, secret_);
-        if (!position || !position->contains("before") || !position->at("before").is_string()) {
-            return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
-        }
-        before = position->at("before").as_string();
+    auto after_cursor = core::page_before(cursor, secret_);
+    if (!after_cursor) {
+        return after_cursor.error();
     }
+    const std::string before = *after_cursor;
     boost::json::array purchases;
     db_.read([&](core::Conn& conn) {
         std::vector<std::string> ids;
@@ -536,14 +533,11 @@ Service::list_mine(const std::string& buyer_id, int limit, const std::optional<s
 core::Result<boost::json::object>
 Service::sales(const std::string& seller_id, int limit, const std::optional<std::string>& cursor) const
 {
-    std::string before = "\x7f";
-    if (cursor) {
-        auto position = core::decode_cursor(*cursor, secret_);
-        if (!position || !position->contains("before") || !position->at("before").is_string()) {
-            return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
-        }
-        before = position->at("before").as_string();
+    auto after_cursor = core::page_before(cursor, secret_);
+    if (!after_cursor) {
+        return after_cursor.error();
     }
+    const std::string before = *after_cursor;
     boost::json::array sales;
     std::int64_t total = 0;
     std::int64_t count = 0;

@@ -22,7 +22,7 @@ struct UsersModule::Impl {
                    .hash_slots = s.config.hash_concurrency > 0 ? s.config.hash_concurrency
                                                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
                    .hash_queue = s.config.hash_queue},
-                  [this](const std::string& user_id) { profiles.drop(user_id); })
+                  [this](const std::string& user_id) { profiles.drop(user_id); }, s.hub)
     {
     }
 };
@@ -56,6 +56,12 @@ std::optional<UserSummary>
 UsersModule::find(std::string_view id_or_username) const
 {
     return impl_->service.find(id_or_username);
+}
+
+std::vector<std::string>
+UsersModule::followers_of(const std::string& user_id, const std::string& after, int limit) const
+{
+    return impl_->service.followers_of(user_id, after, limit);
 }
 
 void

@@ -4,6 +4,7 @@
 #include "core/ids.hpp"
 #include "core/jwt.hpp"
 #include "core/log.hpp"
+#include "http/ws_hub.hpp"
 
 #include <algorithm>
 
@@ -97,13 +98,14 @@ check_password(const std::string& password)
 }
 
 Service::Service(core::Db& db, const std::string& secret, Settings settings,
-                 std::function<void(const std::string&)> on_changed)
+                 std::function<void(const std::string&)> on_changed, http::WsHub& hub)
     : db_(db),
       secret_(secret),
       settings_(settings),
       passwords_(settings.hash_slots, settings.hash_queue),
       failed_logins_(5, std::chrono::minutes(5)),
-      on_changed_(std::move(on_changed))
+      on_changed_(std::move(on_changed)),
+      hub_(hub)
 {
 }
 
@@ -120,10 +122,23 @@ Service::issue_token(core::Tx& tx, const std::string& user_id)
 void
 Service::revoke_sessions(core::Tx& tx, const std::string& user_id, const std::string& except_session)
 {
+    std::vector<std::string> ended;
+    {
+        auto q = tx.query("SELECT id FROM users_sessions WHERE user_id = ? AND id != ? AND revoked_ms IS NULL");
+        q.bind(user_id, except_session);
+        while (q.step()) {
+            ended.push_back(q.text(0));
+        }
+    }
     tx.query("UPDATE users_sessions SET revoked_ms = ? WHERE user_id = ? AND id != ? AND revoked_ms IS NULL")
         .bind(core::clock::now_ms(), user_id, except_session)
         .exec();
-    tx.after_commit([this, user_id] { sessions_.drop_user(user_id); });
+    tx.after_commit([this, user_id, ended = std::move(ended)] {
+        sessions_.drop_user(user_id);
+        for (const auto& sid : ended) {  // their open sockets end with them
+            hub_.close(http::WsHub::session_group(sid), 1000, "session ended");
+        }
+    });
 }
 
 core::Result<SignedIn>
@@ -313,7 +328,10 @@ Service::logout(const http::Principal& who, const std::optional<std::string>& to
         tx.query("UPDATE users_sessions SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL")
             .bind(core::clock::now_ms(), session_id)
             .exec();
-        tx.after_commit([this, session_id] { sessions_.drop(session_id); });
+        tx.after_commit([this, session_id] {
+            sessions_.drop(session_id);
+            hub_.close(http::WsHub::session_group(session_id), 1000, "logged out");
+        });
     });
     return {};
 }
@@ -344,6 +362,7 @@ Service::remove(const http::Principal& who, const std::string& user_id)
         }
         tx.query("DELETE FROM users_follows WHERE follower_id = ?1 OR followee_id = ?1").bind(user_id).exec();
         revoke_sessions(tx, user_id, "");
+        tx.after_commit([this, user_id] { hub_.close(http::WsHub::account_group(user_id), 1000, "account deleted"); });
         tx.publish(kUserDeleted, {{"user_id", user_id}});
         tx.after_commit([this, user_id, followed = std::move(followed)] {
             on_changed_(user_id);
@@ -472,6 +491,21 @@ Service::find(std::string_view id_or_username) const
         q.bind(id_or_username, lower(id_or_username));
         if (q.step()) {
             out = UserSummary{q.text(0), q.text(1), q.text(2)};
+        }
+    });
+    return out;
+}
+
+std::vector<std::string>
+Service::followers_of(const std::string& user_id, const std::string& after, int limit) const
+{
+    std::vector<std::string> out;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT follower_id FROM users_follows WHERE followee_id = ? AND follower_id > ? "
+                            "ORDER BY follower_id LIMIT ?");
+        q.bind(user_id, after, limit);
+        while (q.step()) {
+            out.push_back(q.text(0));
         }
     });
     return out;

@@ -14,6 +14,10 @@
 #include <optional>
 #include <string>
 
+namespace bb::http {
+class WsHub;
+}
+
 namespace bb::users {
 
 struct Account {
@@ -60,7 +64,8 @@ public:
         int hash_queue = 64;
     };
     // on_changed(user_id) runs after a commit that changed what others see of that user.
-    Service(core::Db& db, const std::string& secret, Settings settings, std::function<void(const std::string&)> on_changed);
+    Service(core::Db& db, const std::string& secret, Settings settings, std::function<void(const std::string&)> on_changed,
+            http::WsHub& hub);
 
     core::Result<SignedIn> signup(const NewUser& input);
     core::Result<SignedIn> login(const std::string& identifier, const std::string& password);
@@ -72,6 +77,7 @@ public:
     core::Result<FollowState> follow(const http::Principal& who, const std::string& user_id, bool follow);
     core::Result<http::Principal> authenticate(std::string_view token);
     std::optional<UserSummary> find(std::string_view id_or_username) const;
+    std::vector<std::string> followers_of(const std::string& user_id, const std::string& after, int limit) const;
     core::Result<void> add_beats(const std::string& user_id, int delta, core::Tx& tx);
 
 private:
@@ -85,6 +91,7 @@ private:
     SessionCache sessions_;
     core::RateLimiter failed_logins_;
     std::function<void(const std::string&)> on_changed_;
+    http::WsHub& hub_;
 };
 
 // Input rules, shared by signup, profile update and the CLI. Each returns the problem or "".
