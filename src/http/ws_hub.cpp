@@ -79,6 +79,26 @@ WsHub::close(const std::string& group, int code, const std::string& reason)
 }
 
 void
+WsHub::close_session(const std::string& session_id, int code, const std::string& reason)
+{
+    for (const auto& conn : members(kEveryone)) {
+        if (conn->principal().session_id == session_id) {
+            conn->close(code, reason);
+        }
+    }
+}
+
+void
+WsHub::close_account(const std::string& user_id, int code, const std::string& reason)
+{
+    for (const auto& conn : members(kEveryone)) {
+        if (conn->principal().user_id == user_id) {
+            conn->close(code, reason);
+        }
+    }
+}
+
+void
 WsHub::close_all(int code, const std::string& reason)
 {
     close(kEveryone, code, reason);

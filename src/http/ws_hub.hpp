@@ -17,8 +17,6 @@ namespace bb::http {
 class WsHub {
 public:
     static constexpr const char* kEveryone = "all";  // every open connection is in this group
-    static std::string session_group(const std::string& session_id) { return "session:" + session_id; }
-    static std::string account_group(const std::string& user_id) { return "account:" + user_id; }
 
     void join(const std::string& group, const std::shared_ptr<WsConnection>& conn);
     void leave_all(const WsConnection& conn);
@@ -26,6 +24,10 @@ public:
     void send(const std::string& group, std::shared_ptr<const std::string> frame);
     void send(const std::string& group, std::string frame);
     void close(const std::string& group, int code, const std::string& reason);
+    // Logout and account deletion: found by walking every connection (rare events), so an idle
+    // socket carries no per-session bookkeeping.
+    void close_session(const std::string& session_id, int code, const std::string& reason);
+    void close_account(const std::string& user_id, int code, const std::string& reason);
     void close_all(int code, const std::string& reason);
     std::int64_t connections() const { return connections_.load(); }
 

@@ -70,11 +70,6 @@ private:
         open_ = true;
         hub_.opened();
         hub_.join(WsHub::kEveryone, shared_from_this());
-        if (!principal_.session_id.empty()) {
-            // So that logging out, or deleting the account, closes the sockets it opened.
-            hub_.join(WsHub::session_group(principal_.session_id), shared_from_this());
-            hub_.join(WsHub::account_group(principal_.user_id), shared_from_this());
-        }
         net::post(callbacks_, [self = shared_from_this()] { self->handler_->on_open(self); });
         do_read();
     }

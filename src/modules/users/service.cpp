@@ -136,7 +136,7 @@ Service::revoke_sessions(core::Tx& tx, const std::string& user_id, const std::st
     tx.after_commit([this, user_id, ended = std::move(ended)] {
         sessions_.drop_user(user_id);
         for (const auto& sid : ended) {  // their open sockets end with them
-            hub_.close(http::WsHub::session_group(sid), 1000, "session ended");
+            hub_.close_session(sid, 1000, "session ended");
         }
     });
 }
@@ -330,7 +330,7 @@ Service::logout(const http::Principal& who, const std::optional<std::string>& to
             .exec();
         tx.after_commit([this, session_id] {
             sessions_.drop(session_id);
-            hub_.close(http::WsHub::session_group(session_id), 1000, "logged out");
+            hub_.close_session(session_id, 1000, "logged out");
         });
     });
     return {};
@@ -362,7 +362,7 @@ Service::remove(const http::Principal& who, const std::string& user_id)
         }
         tx.query("DELETE FROM users_follows WHERE follower_id = ?1 OR followee_id = ?1").bind(user_id).exec();
         revoke_sessions(tx, user_id, "");
-        tx.after_commit([this, user_id] { hub_.close(http::WsHub::account_group(user_id), 1000, "account deleted"); });
+        tx.after_commit([this, user_id] { hub_.close_account(user_id, 1000, "account deleted"); });
         tx.publish(kUserDeleted, {{"user_id", user_id}});
         tx.after_commit([this, user_id, followed = std::move(followed)] {
             on_changed_(user_id);
