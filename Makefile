@@ -32,6 +32,7 @@ bench: build
 	bench/beats.sh
 	bench/media.sh
 	bench/purchases.sh
+	bench/ws.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
