@@ -487,11 +487,22 @@ Service::playable(const std::string& beat_id) const
 core::Result<FileToSend>
 Service::preview(const std::string& beat_id) const
 {
-    auto beat = playable(beat_id);
-    if (!beat) {
-        return beat.error();
+    // Every range request of every player lands here: read only the two columns it needs.
+    std::optional<std::pair<std::string, std::optional<std::string>>> row;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT status, preview_path FROM beats_beats WHERE id = ?");
+        q.bind(beat_id);
+        if (q.step()) {
+            row.emplace(q.text(0), q.opt_text(1));
+        }
+    });
+    if (!row || row->first == "deleted") {
+        return core::not_found("beat");
     }
-    return FileToSend{storage_.absolute(beat->preview_path.value_or("")), "audio/mpeg", ""};
+    if ((row->first != "ready" && row->first != "sold") || !row->second) {
+        return playable(beat_id).error();  // the full story (processing, failed) for the 409
+    }
+    return FileToSend{storage_.absolute(*row->second), "audio/mpeg", ""};
 }
 
 void
