@@ -74,4 +74,15 @@ QueryInput::error() const
     return core::invalid_fields(problems_);
 }
 
+core::Result<Page>
+read_page(const Request& req)
+{
+    QueryInput in(req);
+    Page page{in.limit(), in.text("cursor", 1000)};
+    if (auto e = in.error()) {
+        return *e;
+    }
+    return page;
+}
+
 }  // namespace bb::http

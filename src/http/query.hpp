@@ -12,6 +12,13 @@
 
 namespace bb::http {
 
+// A list's ?limit= (default 20, at most 100) and ?cursor=.
+struct Page {
+    int limit = 20;
+    std::optional<std::string> cursor;
+};
+core::Result<Page> read_page(const Request& req);
+
 class QueryInput {
 public:
     explicit QueryInput(const Request& req) : req_(req) {}

@@ -32,6 +32,16 @@ namespace bb::beats::media {
 
 namespace {
 
+// Flushes the encoder and moves the finished file into place; the file's size in bytes.
+core::Result<std::int64_t>
+finish_mp3(Mp3Writer& writer, AtomicOutput& output)
+{
+    if (auto finished = writer.finish(); !finished) {
+        return finished.error();
+    }
+    return output.commit();
+}
+
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUnsupported = 3;
@@ -271,11 +281,7 @@ run_preview(const Options& options)
     if (!decoded) {
         return decoded.error();
     }
-    auto finished = (*writer)->finish();
-    if (!finished) {
-        return finished.error();
-    }
-    auto bytes = output.commit();
+    auto bytes = finish_mp3(**writer, output);
     if (!bytes) {
         return bytes.error();
     }
@@ -328,11 +334,7 @@ run_transcode(const Options& options)
     if (!decoded) {
         return decoded.error();
     }
-    auto finished = (*writer)->finish();
-    if (!finished) {
-        return finished.error();
-    }
-    auto bytes = output.commit();
+    auto bytes = finish_mp3(**writer, output);
     if (!bytes) {
         return bytes.error();
     }

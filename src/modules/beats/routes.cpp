@@ -330,12 +330,11 @@ register_routes(http::Router& router, Service& service)
                 .doc = {.summary = "My playback log, newest first", .tag = "playback",
                         .responses = {{200, "PlaybackHistory"}}, .query = {"limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    http::QueryInput in(req);
-                    const int limit = in.limit();
-                    auto cursor = in.text("cursor", 1000);
-                    if (auto e = in.error()) {
-                        return *e;
+                    auto paging = http::read_page(req);
+                    if (!paging) {
+                        return paging.error();
                     }
+                    const auto& [limit, cursor] = *paging;
                     auto page = service.playback_history(req.user().user_id, limit, cursor);
                     if (!page) {
                         return page.error();

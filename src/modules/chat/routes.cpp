@@ -54,12 +54,11 @@ send(Service& service, const Request& req)
 Reply
 messages(Service& service, const Request& req)
 {
-    http::QueryInput in(req);
-    const int limit = in.limit();
-    auto cursor = in.text("cursor", 1000);
-    if (auto e = in.error()) {
-        return *e;
+    auto paging = http::read_page(req);
+    if (!paging) {
+        return paging.error();
     }
+    const auto& [limit, cursor] = *paging;
     auto page = service.messages(req.user().user_id, std::string(req.param("chat_id")), limit, cursor);
     if (!page) {
         return page.error();
@@ -73,12 +72,11 @@ history(Service& service, const Request& req)
     if (req.param("user_id") != req.user().user_id) {
         return core::forbidden("you may only read your own chats");
     }
-    http::QueryInput in(req);
-    const int limit = in.limit();
-    auto cursor = in.text("cursor", 1000);
-    if (auto e = in.error()) {
-        return *e;
+    auto paging = http::read_page(req);
+    if (!paging) {
+        return paging.error();
     }
+    const auto& [limit, cursor] = *paging;
     auto page = service.history(req.user().user_id, limit, cursor);
     if (!page) {
         return page.error();

@@ -57,23 +57,21 @@ struct ForumsModule::Impl {
 
     Reply list(const Request& req)
     {
-        http::QueryInput in(req);
-        const int limit = in.limit();
-        auto cursor = in.text("cursor", 1000);
-        if (auto e = in.error()) {
-            return *e;
+        auto paging = http::read_page(req);
+        if (!paging) {
+            return paging.error();
         }
+        const auto& [limit, cursor] = *paging;
         return http::json_reply(200, service.list_active(limit, cursor));
     }
 
     Reply history(const Request& req)
     {
-        http::QueryInput in(req);
-        const int limit = in.limit();
-        auto cursor = in.text("cursor", 1000);
-        if (auto e = in.error()) {
-            return *e;
+        auto paging = http::read_page(req);
+        if (!paging) {
+            return paging.error();
         }
+        const auto& [limit, cursor] = *paging;
         return http::json_reply(200, service.history(std::string(req.param("room_id")), limit, cursor));
     }
 

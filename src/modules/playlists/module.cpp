@@ -160,12 +160,11 @@ struct PlaylistsModule::Impl {
 
     Reply list_mine(const Request& req)
     {
-        http::QueryInput in(req);
-        const int limit = in.limit();
-        auto cursor = in.text("cursor", 1000);
-        if (auto e = in.error()) {
-            return *e;
+        auto paging = http::read_page(req);
+        if (!paging) {
+            return paging.error();
         }
+        const auto& [limit, cursor] = *paging;
         auto after_cursor = core::page_before(cursor, secret);
         if (!after_cursor) {
             return after_cursor.error();

@@ -198,12 +198,11 @@ PurchasesModule::register_routes(http::Router& router)
                 .doc = {.summary = "My purchases", .tag = "purchases", .responses = {{200, "PurchaseList"}},
                         .query = {"limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    http::QueryInput in(req);
-                    const int limit = in.limit();
-                    auto cursor = in.text("cursor", 1000);
-                    if (auto e = in.error()) {
-                        return *e;
+                    auto paging = http::read_page(req);
+                    if (!paging) {
+                        return paging.error();
                     }
+                    const auto& [limit, cursor] = *paging;
                     auto list = service.list_mine(req.user().user_id, limit, cursor);
                     if (!list) {
                         return list.error();
@@ -244,12 +243,11 @@ PurchasesModule::register_routes(http::Router& router)
                 .doc = {.summary = "My sales as a seller, with totals", .tag = "purchases", .responses = {{200, "Sales"}},
                         .query = {"limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    http::QueryInput in(req);
-                    const int limit = in.limit();
-                    auto cursor = in.text("cursor", 1000);
-                    if (auto e = in.error()) {
-                        return *e;
+                    auto paging = http::read_page(req);
+                    if (!paging) {
+                        return paging.error();
                     }
+                    const auto& [limit, cursor] = *paging;
                     auto sales = service.sales(req.user().user_id, limit, cursor);
                     if (!sales) {
                         return sales.error();

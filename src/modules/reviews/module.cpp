@@ -57,12 +57,11 @@ struct ReviewsModule::Impl {
 
     Reply list(const Request& req)
     {
-        http::QueryInput in(req);
-        const int limit = in.limit();
-        auto cursor = in.text("cursor", 1000);
-        if (auto e = in.error()) {
-            return *e;
+        auto paging = http::read_page(req);
+        if (!paging) {
+            return paging.error();
         }
+        const auto& [limit, cursor] = *paging;
         return http::json_reply(200, service.list_for_beat(std::string(req.param("beat_id")), limit, cursor));
     }
 };
