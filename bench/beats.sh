@@ -8,6 +8,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BACKBEAT_BIN:-$root/build/backbeat}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 DURATION=${BENCH_DURATION:-10}
 BEATS=${BENCH_BEATS:-100000}
 for tool in wrk curl jq sqlite3 ffmpeg; do
@@ -23,15 +25,9 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 150); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 data="$tmp/data"
-echo "bench: seeding $BEATS beats" >&2
-"$BIN" migrate --data-dir "$data" --log-level warn
-sqlite3 "$data/backbeat.db" "CREATE TABLE bench_params (key TEXT, value INTEGER); INSERT INTO bench_params VALUES ('n', $BEATS);"
-sqlite3 "$data/backbeat.db" < "$root/bench/seed_catalogue.sql"
-sqlite3 "$data/backbeat.db" "DROP TABLE bench_params;"
+seed_catalogue "$data" "$BEATS"
 mkdir -p "$data/media/previews"
 ffmpeg -loglevel error -f lavfi -i "sine=f=220:d=330" -f lavfi -i "anoisesrc=d=330:a=0.05" -filter_complex amix=inputs=2 \
   -ac 2 -ar 44100 -b:a 128k "$data/media/previews/bench-stream.mp3"
@@ -43,10 +39,6 @@ pids+=($!)
 wait_http "http://127.0.0.1:$port/healthz" || { echo "bench: server did not start" >&2; exit 1; }
 base="http://127.0.0.1:$port"
 
-to_ms() {
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; printf "%.2f", n }'
-}
 declare -a rows
 declare -A rps_of
 run() {  # name connections url [lua]

@@ -13,6 +13,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BACKBEAT_BIN:-$root/build/backbeat}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 DURATION=${BENCH_DURATION:-10}
 for tool in wrk curl jq; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required (scripts/setup.sh test installs it)" >&2; exit 1; }
@@ -30,33 +32,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" serve --listen 127.0.0.1:0 --data-dir "$tmp/data" --log-format json --access-log false 2>"$tmp/server.log" &
-pid=$!
-port=""
-for _ in $(seq 1 150); do
-  port=$(grep -F '"listening"' "$tmp/server.log" 2>/dev/null | head -n 1 | jq -r '.fields.port // empty' 2>/dev/null || true)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "bench: the server did not start; its log:" >&2
-  cat "$tmp/server.log" >&2
-  exit 1
-fi
-base="http://127.0.0.1:$port"
+start_backbeat "$tmp"
 
 user_id=$(curl -fsS -X POST "$base/api/users/signup" -H 'Content-Type: application/json' \
   -d '{"username":"bench_user","email":"bench@example.test","password":"bench-password"}' | jq -r .user.user_id)
 [ -n "$user_id" ] && [ "$user_id" != null ] || { echo "bench: signup failed" >&2; exit 1; }
-
-# wrk prints latency with units (us, ms, s); convert to milliseconds.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
 
 declare -a rows
 declare -A rps_of
@@ -86,8 +66,6 @@ wait "$pid" && code=0 || code=$?
 pid=""
 
 # Peers, one after another on the same machine in the same run.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 if command -v nginx >/dev/null; then
   nport=$(free_port)
   sed -e "s|@PORT@|$nport|" -e "s|@TMP@|$tmp|" "$root/bench/peers/nginx.conf" > "$tmp/nginx.conf"

@@ -6,6 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BACKBEAT_BIN:-$root/build/backbeat}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 DURATION=${BENCH_DURATION:-10}
 export BENCH_BEATS=${BENCH_BEATS:-100000}
 for tool in wrk curl jq sqlite3; do
@@ -19,15 +21,9 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 150); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 data="$tmp/data"
-echo "bench: seeding $BENCH_BEATS beats" >&2
-"$BIN" migrate --data-dir "$data" --log-level warn
-sqlite3 "$data/backbeat.db" "CREATE TABLE bench_params (key TEXT, value INTEGER); INSERT INTO bench_params VALUES ('n', $BENCH_BEATS);"
-sqlite3 "$data/backbeat.db" < "$root/bench/seed_catalogue.sql"
-sqlite3 "$data/backbeat.db" "DROP TABLE bench_params;"
+seed_catalogue "$data" "$BENCH_BEATS"
 port=$(free_port)
 "$BIN" serve --listen "127.0.0.1:$port" --data-dir "$data" --access-log false --log-level warn --auth-rate 0 &
 pids+=($!)
@@ -40,7 +36,6 @@ for i in 1 2 3 4; do
 done
 export BUYER_TOKENS=$tokens
 
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u); if (u == "us") n /= 1000; else if (u == "s") n *= 1000; printf "%.2f", n }'; }
 declare -a rows
 declare -A rps_of
 record() {  # name conns wrk-output

@@ -25,6 +25,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BACKBEAT_BIN:-$root/build/backbeat}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 CONNS=${BENCH_WS_CONNS:-10000}
 PROCS=${BENCH_WS_PROCS:-4}
 ROOM=${BENCH_WS_ROOM:-1000}
@@ -73,22 +75,7 @@ drive() {  # name pid idle-url room-url -> $tmp/<name>.json
 }
 
 # --- Backbeat ---
-"$BIN" serve --listen 127.0.0.1:0 --data-dir "$tmp/data" --log-format json --access-log false \
-  --ws-rate 0 --max-connections 20000 2>"$tmp/server.log" &
-pid=$!
-port=""
-for _ in $(seq 1 150); do
-  port=$(grep -F '"listening"' "$tmp/server.log" 2>/dev/null | head -n 1 | jq -r '.fields.port // empty' 2>/dev/null || true)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "bench: the server did not start; its log:" >&2
-  cat "$tmp/server.log" >&2
-  exit 1
-fi
-base="http://127.0.0.1:$port"
+start_backbeat "$tmp" --ws-rate 0 --max-connections 20000
 token=$(curl -fsS -X POST "$base/api/users/signup" -H 'Content-Type: application/json' \
   -d '{"username":"bench_ws","email":"bench-ws@example.test","password":"bench-password"}' | jq -r .token)
 [ -n "$token" ] && [ "$token" != null ] || { echo "bench: signup failed" >&2; exit 1; }
