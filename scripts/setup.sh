@@ -2,7 +2,7 @@
 # Installs the Debian packages Backbeat needs to build, test or run.
 # Used by the Makefile (make build/run/test) and the Dockerfile, so all three agree.
 #   scripts/setup.sh build   compiler, libraries and build tools
-#   scripts/setup.sh test    build + what the tests drive (node, curl, jq, ffmpeg, wrk)
+#   scripts/setup.sh test    build + what the tests drive (node, chromium, curl, jq, ffmpeg, wrk)
 #   scripts/setup.sh bench   build + the benchmark peers (nginx, FastAPI + uvicorn)
 #   scripts/setup.sh runtime only the shared libraries the binary links
 set -euo pipefail
@@ -11,7 +11,7 @@ build_pkgs=(g++ make cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsqlitecpp-dev libsodium-dev libssl-dev libfmt-dev doctest-dev
   libavformat-dev libavcodec-dev libavfilter-dev libswresample-dev libavutil-dev)
-test_pkgs=(nodejs npm curl jq ffmpeg wrk sqlite3)
+test_pkgs=(nodejs npm chromium curl jq ffmpeg wrk sqlite3)
 bench_pkgs=(wrk curl jq sqlite3 ffmpeg nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
 runtime_pkgs=(libboost-json1.81.0 libboost-url1.81.0 libsqlite3-0 libsodium23
   libssl3 libfmt9 libavformat59 libavcodec59 libavfilter8 libswresample4 libavutil57 curl ca-certificates)

@@ -177,6 +177,26 @@ describe('editing, deleting and downloading', () => {
     await waitReady(srv, beat.beat_id);
   });
 
+  test('GET /api/beats/mine lists my beats in every state but deleted, newest first, and only mine', async () => {
+    const wav = makeAudio({ seconds: 1, freq: 700 });
+    const fresh = await uploadOk(srv, owner.token, wav, { title: 'Mine Listing Check', price: '5' });
+    let page = assertStatus(await srv.api('GET', '/api/beats/mine', { token: owner.token }), 200, 'mine');
+    assert.equal(page.beats[0].beat_id, fresh.beat_id, 'newest first, even while processing');
+    assert.ok(page.beats.some((b) => b.beat_id === beat.beat_id));
+    for (const b of page.beats) assert.equal(b.producer_id, owner.id);
+    page = assertStatus(await srv.api('GET', '/api/beats/mine?limit=1', { token: owner.token }), 200, 'page 1');
+    assert.equal(page.beats.length, 1);
+    const next = assertStatus(await srv.api('GET', `/api/beats/mine?limit=1&cursor=${encodeURIComponent(page.next_cursor)}`,
+      { token: owner.token }), 200, 'page 2');
+    assert.notEqual(next.beats[0].beat_id, page.beats[0].beat_id);
+    assert.equal(assertStatus(await srv.api('GET', '/api/beats/mine', { token: other.token }), 200).beats.length, 0);
+    assertError(await srv.api('GET', '/api/beats/mine'), 401, 'unauthorized');
+    await waitReady(srv, fresh.beat_id);
+    assertStatus(await srv.api('DELETE', `/api/beats/${fresh.beat_id}`, { token: owner.token }), 200);
+    page = assertStatus(await srv.api('GET', '/api/beats/mine', { token: owner.token }), 200, 'after delete');
+    assert.ok(!page.beats.some((b) => b.beat_id === fresh.beat_id), 'a deleted beat leaves the list');
+  });
+
   test('another user cannot PATCH or DELETE (403 forbidden); an unknown id is 404', async () => {
     assertError(await srv.api('PATCH', `/api/beats/${beat.beat_id}`, { token: other.token, body: { title: 'Stolen' } }),
       403, 'forbidden');

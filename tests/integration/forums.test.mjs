@@ -121,6 +121,13 @@ describe('forums', () => {
     const p2 = assertStatus(await srv.api('GET', `/api/forums/rooms?limit=1&cursor=${encodeURIComponent(p1.next_cursor)}`), 200, 'p2');
     assert.notEqual(p2.rooms[0].room_id, p1.rooms[0].room_id);
     assertError(await srv.api('GET', '/api/forums/rooms?cursor=nope'), 400, 'invalid_cursor');
+
+    // ?beat_id= finds a beat's open rooms (how the UI joins a beat's room), and nothing else.
+    const forBeat = assertStatus(await srv.api('GET', `/api/forums/rooms?beat_id=${beat.beat_id}`), 200, 'by beat');
+    assert.ok(forBeat.rooms.length >= 1);
+    assert.ok(forBeat.rooms.some((r) => r.room_id === br.room_id));
+    for (const r of forBeat.rooms) assert.equal(r.beat_id, beat.beat_id);
+    assert.deepEqual(assertStatus(await srv.api('GET', `/api/forums/rooms?beat_id=${UNKNOWN}`), 200).rooms, []);
   });
 
   test('three members: every message reaches all three, history lists them, closing tells and disconnects each', async () => {

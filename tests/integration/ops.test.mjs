@@ -110,6 +110,34 @@ describe('API description', () => {
   });
 });
 
+describe('web UI files', () => {
+  test('index.html for / and client routes, versioned assets cached for a year, CSP everywhere', async () => {
+    const home = await srv.api('GET', '/');
+    assert.equal(home.status, 200);
+    assert.match(home.headers.get('content-type'), /text\/html/);
+    assert.equal(home.headers.get('cache-control'), 'no-cache', 'the page itself is revalidated');
+    assert.match(home.headers.get('content-security-policy'), /default-src 'self'/);
+    for (const route of ['/beats/abc', '/studio', '/chat/xyz']) {
+      const r = await srv.api('GET', route);
+      assert.equal(r.status, 200, route);
+      assert.equal(r.text, home.text, `${route} is the UI`);
+    }
+    const script = /src="(\/assets\/([0-9a-f]{12})\/js\/app\.js)"/.exec(home.text);
+    assert.ok(script, 'index.html names its script under a content version');
+    const js = await srv.api('GET', script[1]);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type'), /javascript/);
+    assert.match(js.headers.get('cache-control'), /max-age=31536000.*immutable/);
+    const etag = js.headers.get('etag');
+    assert.equal((await srv.api('GET', script[1], { headers: { 'If-None-Match': etag } })).status, 304);
+    const stale = await srv.api('GET', '/assets/000000000000/js/app.js');
+    assert.equal(stale.status, 200, 'an old page still gets the file');
+    assert.equal(stale.headers.get('cache-control'), 'no-cache', 'but not cached under the wrong version');
+    assert.equal((await srv.api('GET', `/assets/${script[2]}/js/nope.js`)).status, 404);
+    assert.equal((await srv.api('GET', `/assets/${script[2]}/..%2F..%2Fsecret.txt`)).status, 404);
+  });
+});
+
 describe('headers', () => {
   test('security headers on API answers and errors', async () => {
     for (const p of ['/healthz', '/api/nope', '/api/users/profile']) {

@@ -187,6 +187,20 @@ describe('follow', () => {
     assert.equal(assertStatus(await srv.api('GET', '/api/users/profile', { token: a.token }), 200).following_count, 0);
   });
 
+  test('GET .../follow tells whether I follow them, without changing anything', async () => {
+    const a = await srv.signup();
+    const b = await srv.signup();
+    let r = assertStatus(await srv.api('GET', `/api/users/${b.id}/follow`, { token: a.token }), 200, 'before');
+    assertFields(r, { user_id: b.id, following: false, followers_count: 0 });
+    assertStatus(await srv.api('POST', `/api/users/${b.id}/follow`, { token: a.token }), 200);
+    r = assertStatus(await srv.api('GET', `/api/users/${b.id}/follow`, { token: a.token }), 200, 'after');
+    assertFields(r, { user_id: b.id, following: true, followers_count: 1 });
+    r = assertStatus(await srv.api('GET', `/api/users/${a.id}/follow`, { token: b.token }), 200, 'the other way');
+    assertFields(r, { following: false, followers_count: 0 });
+    assertError(await srv.api('GET', `/api/users/${b.id}/follow`), 401, 'unauthorized');
+    assertError(await srv.api('GET', '/api/users/0190c2a4-0000-7000-8000-000000000000/follow', { token: a.token }), 404, 'not_found');
+  });
+
   test('follow yourself is 422, unknown user 404, no token 401', async () => {
     const a = await srv.signup();
     assertError(await srv.api('POST', `/api/users/${a.id}/follow`, { token: a.token }), 422, 'validation_failed');

@@ -174,6 +174,28 @@ register_routes(http::Router& router, Service& service)
                     return std::nullopt;
                 }});
 
+    router.add({.method = "GET", .path = "/api/beats/mine", .auth = Auth::kRequired, .exec = Exec::kBlocking,
+                .doc = {.summary = "My beats in every state but deleted (processing, failed and sold too), newest first",
+                        .tag = "beats", .responses = {{200, "BeatList"}}, .query = {"limit", "cursor"}},
+                .handler = [&service](const Request& req) -> Reply {
+                    auto paging = http::read_page(req);
+                    if (!paging) {
+                        return paging.error();
+                    }
+                    const auto& [limit, cursor] = *paging;
+                    auto page = service.list_own(req.user().user_id, limit, cursor);
+                    if (!page) {
+                        return page.error();
+                    }
+                    boost::json::array beats;
+                    for (const auto& beat : page->beats) {
+                        beats.push_back(beat_json(beat));
+                    }
+                    return Response::json(200, {{"beats", std::move(beats)},
+                                                {"next_cursor", page->next_cursor ? boost::json::value(*page->next_cursor)
+                                                                                  : boost::json::value(nullptr)}});
+                }});
+
     router.add({.method = "GET", .path = "/api/beats/{beat_id}",
                 .doc = {.summary = "A beat", .tag = "beats", .responses = {{200, "Beat"}, {404, "Error"}}},
                 .handler = [&service](const Request& req) -> Reply {

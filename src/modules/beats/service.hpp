@@ -70,6 +70,9 @@ public:
     // The list answer as JSON, from the search cache when the same query was answered recently.
     core::Result<std::shared_ptr<const std::string>> search_json(const SearchQuery& query);
     std::shared_ptr<const std::string> search_json_cached(const SearchQuery& query);
+    // The studio's list: the producer's beats in every state but deleted, newest first.
+    core::Result<SearchPage> list_own(const std::string& producer_id, int limit,
+                                      const std::optional<std::string>& cursor) const;
 
     core::Result<Beat> playable(const std::string& beat_id) const;  // 409 not_ready while processing
     core::Result<FileToSend> preview(const std::string& beat_id) const;

@@ -62,7 +62,11 @@ struct ForumsModule::Impl {
             return paging.error();
         }
         const auto& [limit, cursor] = *paging;
-        return http::json_reply(200, service.list_active(limit, cursor));
+        std::optional<std::string> beat_id;
+        if (auto param = req.query_param("beat_id"); param && !param->empty()) {
+            beat_id = std::string(*param);
+        }
+        return http::json_reply(200, service.list_active(beat_id, limit, cursor));
     }
 
     Reply history(const Request& req)
@@ -137,7 +141,7 @@ ForumsModule::register_routes(http::Router& router)
                 .handler = [&m](const Request& req) { return m.create(req); }});
     router.add({.method = "GET", .path = "/api/forums/rooms", .exec = Exec::kBlocking,
                 .doc = {.summary = "Active rooms, newest first, with members online", .tag = "forums",
-                        .responses = {{200, "RoomList"}}, .query = {"limit", "cursor"}},
+                        .responses = {{200, "RoomList"}}, .query = {"beat_id", "limit", "cursor"}},
                 .handler = [&m](const Request& req) { return m.list(req); }});
     router.add({.method = "GET", .path = "/api/forums/rooms/{room_id}", .exec = Exec::kBlocking,
                 .doc = {.summary = "A room (open or closed)", .tag = "forums",

@@ -20,7 +20,7 @@ constexpr const char* kSelectRoom =
     "SELECT id, room_type, beat_id, genre, name, created_by, created_ms, closed_ms FROM forums_rooms WHERE id = ?";
 constexpr const char* kPageActive =
     "SELECT id, room_type, beat_id, genre, name, created_by, created_ms, closed_ms FROM forums_rooms "
-    "WHERE closed_ms IS NULL AND id < ? ORDER BY id DESC LIMIT ?";
+    "WHERE closed_ms IS NULL AND id < ?1 AND (?2 IS NULL OR beat_id = ?2) ORDER BY id DESC LIMIT ?3";
 constexpr const char* kInsertRoom =
     "INSERT INTO forums_rooms (id, room_type, beat_id, genre, name, created_by, created_ms) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -153,7 +153,7 @@ Service::get(const std::string& room_id) const
 }
 
 core::Result<boost::json::object>
-Service::list_active(int limit, const std::optional<std::string>& cursor) const
+Service::list_active(const std::optional<std::string>& beat_id, int limit, const std::optional<std::string>& cursor) const
 {
     auto before = core::page_before(cursor, secret_);
     if (!before) {
@@ -162,7 +162,11 @@ Service::list_active(int limit, const std::optional<std::string>& cursor) const
     std::vector<Room> found;
     db_.read([&](core::Conn& conn) {
         auto q = conn.query(kPageActive);
-        q.bind(*before, limit + 1);
+        q.bind_at(1, *before);
+        if (beat_id) {
+            q.bind_at(2, *beat_id);
+        }
+        q.bind_at(3, limit + 1);
         while (q.step()) {
             found.push_back(read_room(q));
         }

@@ -52,7 +52,9 @@ public:
 
     core::Result<boost::json::object> create(const http::Principal& who, const NewRoom& room);
     core::Result<boost::json::object> get(const std::string& room_id) const;
-    core::Result<boost::json::object> list_active(int limit, const std::optional<std::string>& cursor) const;
+    // Open rooms, newest first; only the rooms of one beat when beat_id is given.
+    core::Result<boost::json::object> list_active(const std::optional<std::string>& beat_id, int limit,
+                                                  const std::optional<std::string>& cursor) const;
     core::Result<boost::json::object> close(const http::Principal& who, const std::string& room_id);
     core::Result<boost::json::object> history(const std::string& room_id, int limit,
                                               const std::optional<std::string>& cursor) const;

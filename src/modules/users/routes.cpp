@@ -265,17 +265,25 @@ register_routes(http::Router& router, Service& service, core::StringCache& profi
                     return Response::json(200, {{"user_id", id}, {"deleted", true}});
                 }});
 
-    auto follow = [&service](bool on) {
-        return [&service, on](const Request& req) -> Reply {
-            auto state = service.follow(req.user(), std::string(req.param("user_id")), on);
-            if (!state) {
-                return state.error();
-            }
-            return Response::json(200, {{"user_id", state->user_id},
-                                        {"following", state->following},
-                                        {"followers_count", state->followers_count}});
+    auto follow_reply = [](const core::Result<FollowState>& state) -> Reply {
+        if (!state) {
+            return state.error();
+        }
+        return Response::json(200, {{"user_id", state->user_id},
+                                    {"following", state->following},
+                                    {"followers_count", state->followers_count}});
+    };
+    auto follow = [&service, follow_reply](bool on) {
+        return [&service, on, follow_reply](const Request& req) -> Reply {
+            return follow_reply(service.follow(req.user(), std::string(req.param("user_id")), on));
         };
     };
+    router.add({.method = "GET", .path = "/api/users/{user_id}/follow", .auth = Auth::kRequired,
+                .exec = Exec::kBlocking,
+                .doc = {.summary = "Whether I follow this user", .tag = "users", .responses = {{200, "FollowState"}}},
+                .handler = [&service, follow_reply](const Request& req) -> Reply {
+                    return follow_reply(service.follow_state(req.user(), std::string(req.param("user_id"))));
+                }});
     router.add({.method = "POST", .path = "/api/users/{user_id}/follow", .auth = Auth::kRequired,
                 .exec = Exec::kBlocking,
                 .doc = {.summary = "Follow a producer", .tag = "users", .responses = {{200, "FollowState"}}},

@@ -447,6 +447,25 @@ Service::follow(const http::Principal& who, const std::string& user_id, bool on)
     });
 }
 
+core::Result<FollowState>
+Service::follow_state(const http::Principal& who, const std::string& user_id) const
+{
+    std::optional<FollowState> state;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT (SELECT COUNT(*) FROM users_follows WHERE followee_id = a.id), "
+                            "EXISTS (SELECT 1 FROM users_follows WHERE follower_id = ? AND followee_id = a.id) "
+                            "FROM users_accounts a WHERE a.id = ? AND a.deleted_ms IS NULL");
+        q.bind(who.user_id, user_id);
+        if (q.step()) {
+            state = FollowState{user_id, q.int64(1) != 0, q.int64(0)};
+        }
+    });
+    if (!state) {
+        return core::not_found("user");
+    }
+    return *state;
+}
+
 core::Result<http::Principal>
 Service::authenticate(std::string_view token)
 {

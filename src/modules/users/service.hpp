@@ -75,6 +75,7 @@ public:
     core::Result<void> remove(const http::Principal& who, const std::string& user_id);
     core::Result<void> change_password(const http::Principal& who, const std::string& current, const std::string& next);
     core::Result<FollowState> follow(const http::Principal& who, const std::string& user_id, bool follow);
+    core::Result<FollowState> follow_state(const http::Principal& who, const std::string& user_id) const;
     core::Result<http::Principal> authenticate(std::string_view token);
     std::optional<UserSummary> find(std::string_view id_or_username) const;
     std::vector<std::string> followers_of(const std::string& user_id, const std::string& after, int limit) const;

@@ -1,0 +1,131 @@
+// The producer's studio: every beat I uploaded with its plays, sales and revenue; editing,
+// deleting, and the voice tag mixed into my previews.
+import { api, id, q, upload } from '../api.js';
+import { busy, field, formError, h, money, showErrors, toast } from '../dom.js';
+
+const count = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+async function everything(path, key, pages = 10) {
+  const items = [];
+  let cursor = null;
+  for (let i = 0; i < pages; i++) {
+    const page = await api(`${path}${q({ limit: 100, cursor })}`);
+    items.push(...page[key]);
+    cursor = page.next_cursor;
+    if (!cursor) return { items, first: page };
+  }
+  return { items };
+}
+
+function editForm(beat, done) {
+  const input = (name, props = {}) => h('input', { name, value: beat[name] ?? '', ...props });
+  const submit = h('button', { type: 'submit', class: 'button primary' }, 'Save');
+  const form = h('form', { class: 'card-form edit-form' },
+    h('div', { class: 'two' }, field('Title', input('title', { required: true, maxlength: 200 })), field('Artist', input('artist', { maxlength: 100 }))),
+    h('div', { class: 'three' },
+      field('Price ($)', h('input', { name: 'price', type: 'number', min: 0, step: '0.01', value: (beat.price_cents / 100).toFixed(2) })),
+      field('Genre', input('genre', { maxlength: 50 })), field('BPM', input('bpm', { type: 'number', min: 20, max: 400 }))),
+    h('div', { class: 'three' }, field('Key', input('key', { maxlength: 20 })), field('Mood', input('mood', { maxlength: 50 })),
+      field('Tags', h('input', { name: 'tags', value: (beat.tags ?? []).join(', ') }))),
+    field('Description', h('textarea', { name: 'description', rows: 2, value: beat.description ?? '' })),
+    h('div', { class: 'row' }, submit, h('button', { type: 'button', class: 'button', onclick: () => done(false) }, 'Cancel')), formError());
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(form));
+    const body = { ...data, price: Number(data.price), bpm: data.bpm ? Number(data.bpm) : null };
+    busy(submit, async () => {
+      showErrors(form, null);
+      try {
+        await api(`/api/beats/${id(beat.beat_id)}`, { method: 'PATCH', body });
+        toast('Saved.');
+        done(true);
+      } catch (error) {
+        showErrors(form, error);
+      }
+    });
+  });
+  return form;
+}
+
+function voiceTagSection() {
+  const file = h('input', { type: 'file', name: 'file', accept: 'audio/*' });
+  const submit = h('button', { type: 'submit', class: 'button' }, 'Upload voice tag');
+  const remove = h('button', {
+    type: 'button', class: 'button danger',
+    onclick: () => busy(remove, async () => { await api('/api/users/profile/voice-tag', { method: 'DELETE' }); toast('Voice tag removed.'); }),
+  }, 'Remove voice tag');
+  const form = h('form', { class: 'inline-form' }, field('Voice tag (at most 15 s)', file), submit, remove, formError());
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(submit, async () => {
+      showErrors(form, null);
+      try {
+        await upload('/api/users/profile/voice-tag', new FormData(form), { method: 'PUT' });
+        form.reset();
+        toast('Voice tag saved: new previews carry it.');
+      } catch (error) {
+        showErrors(form, error);
+      }
+    });
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'voice-title' }, h('h2', { id: 'voice-title' }, 'Voice tag'),
+    h('p', { class: 'muted' }, 'Your spoken tag is mixed into the previews of beats you upload afterwards; buyers get files without it.'), form);
+}
+
+export async function render(view) {
+  document.title = 'Studio · Backbeat';
+  const summary = h('p', { class: 'summary' });
+  const table = h('tbody');
+  let timer = 0;
+
+  async function load() {
+    clearTimeout(timer);
+    const [beats, sales] = await Promise.all([everything('/api/beats/mine', 'beats'), everything('/api/sales', 'sales')]);
+    const perBeat = new Map();
+    for (const sale of sales.items) {
+      const s = perBeat.get(sale.beat_id) ?? { count: 0, cents: 0 };
+      s.count += 1;
+      s.cents += sale.price_cents;
+      perBeat.set(sale.beat_id, s);
+    }
+    const totals = sales.first ?? { total_cents: sales.items.reduce((t, s) => t + s.price_cents, 0), count: sales.items.length };
+    summary.textContent = `${count(beats.items.length, 'beat')} · ${count(totals.count, 'sale')} · ${money(totals.total_cents)} revenue`;
+    table.replaceChildren(...beats.items.map((beat) => {
+      const s = perBeat.get(beat.beat_id) ?? { count: 0, cents: 0 };
+      const row = h('tr', { 'data-beat-id': beat.beat_id },
+        h('td', {}, h('a', { href: `/beats/${id(beat.beat_id)}` }, beat.title)),
+        h('td', {}, h('span', { class: `badge ${beat.status}` }, beat.status)),
+        h('td', { class: 'num' }, String(beat.plays)),
+        h('td', { class: 'num' }, String(s.count)),
+        h('td', { class: 'num' }, money(s.cents)),
+        h('td', {}, h('div', { class: 'row' },
+          h('button', {
+            type: 'button', class: 'button small', 'aria-label': `Edit ${beat.title}`,
+            onclick: () => {
+              const editor = h('tr', { class: 'editor' }, h('td', { colspan: 6 }, editForm(beat, (saved) => { editor.remove(); if (saved) load(); })));
+              row.after(editor);
+              editor.querySelector('input').focus();
+            },
+          }, 'Edit'),
+          h('button', {
+            type: 'button', class: 'button small danger', 'aria-label': `Delete ${beat.title}`,
+            onclick: async (e) => {
+              if (!confirm(`Delete “${beat.title}”? Buyers keep their downloads.`)) return;
+              await busy(e.currentTarget, () => api(`/api/beats/${id(beat.beat_id)}`, { method: 'DELETE' }));
+              load();
+            },
+          }, 'Delete'))));
+      return row;
+    }));
+    if (beats.items.length === 0) table.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No beats yet.')));
+    if (beats.items.some((b) => b.status === 'processing')) timer = setTimeout(() => load().catch(() => {}), 2000);
+  }
+
+  view.append(h('h1', {}, 'Studio'), summary,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'studio' },
+      h('thead', {}, h('tr', {}, ['Beat', 'Status', 'Plays', 'Sales', 'Revenue', ''].map((t, i) => h('th', { scope: 'col', class: i >= 2 && i <= 4 ? 'num' : null }, t)))), table)),
+    h('p', {}, h('a', { class: 'button primary', href: '/upload' }, 'Upload a beat')),
+    voiceTagSection());
+  await load();
+  return () => clearTimeout(timer);
+}

@@ -1,0 +1,41 @@
+// Headless Chromium (Debian's `chromium`) driven by playwright-core, for the web UI's end-to-end
+// tests. Every page's console errors and uncaught exceptions are collected so a test can assert
+// that a flow ran clean; screenshots go to one folder a person can open afterwards.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { BIN } from '../integration/harness.mjs';
+
+export const SCREENSHOTS = process.env.BACKBEAT_E2E_SCREENSHOTS || path.join(path.dirname(BIN), 'e2e-screenshots');
+
+function chromiumPath() {
+  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (candidate && fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('Chromium not found: install the Debian package `chromium` (scripts/setup.sh test does).');
+}
+
+export async function launch() {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--autoplay-policy=no-user-gesture-required', '--mute-audio', '--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
+
+// A browser context as one person: its own storage (so its own session), a page, and the list of
+// console errors seen on it.
+export async function person(browser, base, { viewport = { width: 1280, height: 860 } } = {}) {
+  const context = await browser.newContext({ baseURL: base, viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  return { context, page, errors };
+}
+
+export async function screenshot(page, name) {
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
