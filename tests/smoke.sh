@@ -60,6 +60,13 @@ call GET /healthz
 expect 200 "GET /healthz"
 check '.status == "ok"' "healthz says ok"
 
+call GET /
+expect 200 "GET / (the web store)"
+if ! grep -q '<script type="module" src="/assets/' "$body"; then
+  echo "FAIL step $step: GET / is not the web store's page" >&2
+  exit 1
+fi
+
 call POST /api/users/signup "{\"username\":\"$alice\",\"email\":\"$alice@example.test\",\"password\":\"$pass\"}"
 expect 201 "sign up $alice"
 check '.token | type == "string"' "signup returns a token"

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { makeAudio } from '../integration/audio.mjs';
 import { PASSWORD, startServer, uniqueName } from '../integration/harness.mjs';
+
+const assertOk = (res) => assert.ok(res.status >= 200 && res.status < 300, `${res.status} ${res.text}`);
 import { SCREENSHOTS, launch, person, screenshot } from './browser.mjs';
 
 const LIVE = { timeout: 20000 };
@@ -25,7 +27,17 @@ describe('web UI', { timeout: 300000 }, () => {
     browser = await launch();
     producer = await person(browser, srv.base);
     buyer = await person(browser, srv.base);
+    // The producer's notifications socket passes through a relay the test can cut, to see the
+    // page reconnect with ?since= and get what it missed.
+    await producer.page.routeWebSocket(/\/ws\/notifications\//, (ws) => {
+      const server = ws.connectToServer();
+      relay.urls.push(ws.url());
+      relay.current = ws;
+      server.onMessage((m) => { if (!relay.cut) ws.send(m); });
+      ws.onMessage((m) => server.send(m));
+    });
   });
+  const relay = { urls: [], current: null, cut: false };
 
   after(async () => {
     await browser?.close();
@@ -238,6 +250,20 @@ describe('web UI', { timeout: 300000 }, () => {
     await page.getByRole('button', { name: 'Mark all as read' }).click();
     await page.locator('#bell-count').waitFor({ state: 'hidden', ...LIVE });
     assert.equal(await page.locator('.notification.unread').count(), 0);
+
+    // A dropped socket: a notification sent while it was down arrives after the reconnect, once.
+    const buyerSession = await srv.login(buyerName);
+    const producerId = (await srv.login(producerName)).json.user.user_id;
+    relay.cut = true;
+    assertOk(await srv.api('POST', `/api/users/${producerId}/follow`, { token: buyerSession.json.token }));
+    await new Promise((resolve) => setTimeout(resolve, 500));  // it reached the cut relay and was lost there
+    const before = relay.urls.length;
+    relay.cut = false;
+    await relay.current.close({ code: 4000, reason: 'test: connection lost' });
+    await page.locator('.notification.unread', { hasText: 'follow' }).waitFor(LIVE);
+    assert.match(relay.urls[before] ?? '', /[?&]since=/, 'the reconnect asks for what came after the newest id seen');
+    assert.equal(await page.locator('.notification', { hasText: `${buyerName} followed you` }).count(), 1, 'shown once');
+    assert.equal(await page.locator('#bell-count').textContent(), '1');
 
     await page.getByRole('link', { name: producerName }).click();
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();

@@ -4,7 +4,7 @@ import { api, q } from '../api.js';
 import { beatCard, infiniteList, syncPlayButtons } from '../beat_card.js';
 import { h } from '../dom.js';
 
-const GENRES = ['trap', 'boom bap', 'lo-fi', 'drill', 'r&b', 'afrobeats', 'house', 'pop', 'reggaeton', 'hip hop'];
+const GENRES = ['trap', 'boom bap', 'lofi', 'drill', 'rnb', 'afrobeat', 'house', 'pop'];
 const MOODS = ['dark', 'chill', 'energetic', 'happy', 'sad', 'aggressive', 'classic', 'dreamy'];
 const FILTERS = ['q', 'genre', 'mood', 'key', 'bpm_min', 'bpm_max', 'price_max', 'sort'];
 

@@ -57,7 +57,7 @@ export function render(view) {
     field('Description', h('textarea', { name: 'description', rows: 3, maxlength: 5000 })),
     h('fieldset', { class: 'licenses-input' }, h('legend', {}, 'More licenses (the basic lease is always offered at the price above)'),
       licenseRows(), h('span', { class: 'field-error', id: 'licenses-error' })),
-    h('datalist', { id: 'upload-genres' }, ['trap', 'boom bap', 'lo-fi', 'drill', 'r&b', 'afrobeats', 'house'].map((g) => h('option', { value: g }))),
+    h('datalist', { id: 'upload-genres' }, ['trap', 'boom bap', 'lofi', 'drill', 'rnb', 'afrobeat', 'house'].map((g) => h('option', { value: g }))),
     h('button', { type: 'submit', class: 'button primary' }, 'Upload'),
     formError());
   const progress = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': 'Upload progress' });
