@@ -97,6 +97,7 @@ describe('web UI', { timeout: 300000 }, () => {
     await page.waitForLoadState('networkidle');
     const total = [...bytes.values()].reduce((a, b) => a + b, 0);
     assert.ok(total > 10000 && total < 150 * 1024, `store page loads ${total} bytes of HTML/CSS/JS`);
+    console.log(`# the store page loads ${total} bytes of HTML, CSS and JavaScript (limit ${150 * 1024})`);
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, '00-store-phone');
     assert.deepEqual(errors, []);
@@ -219,7 +220,30 @@ describe('web UI', { timeout: 300000 }, () => {
     assert.deepEqual(buyer.errors, []);
   });
 
+  step('plays a playlist as a queue that keeps playing across screens', async () => {
+    const { page } = buyer;
+    page.once('dialog', (dialog) => dialog.accept('Late night set'));
+    await page.getByRole('combobox', { name: 'Playlist' }).selectOption('new');
+    await page.getByText('to the playlist').waitFor(LIVE);
+    await page.getByRole('link', { name: 'Library', exact: true }).click();
+    await page.getByRole('link', { name: 'Late night set' }).click();
+    await page.getByRole('heading', { name: 'Late night set' }).waitFor(LIVE);
+    await page.locator('.track', { hasText: title }).waitFor(LIVE);
+    await screenshot(page, '08-playlist');
+    await page.getByRole('button', { name: 'Play all' }).click();
+    await page.waitForFunction(() => !document.getElementById('audio').paused, null, LIVE);
+    await page.getByRole('link', { name: 'Store', exact: true }).click();
+    await page.getByRole('search', { name: 'Filter beats' }).waitFor();
+    const t0 = await page.evaluate(() => document.getElementById('audio').currentTime);
+    await page.waitForFunction((t) => document.getElementById('audio').currentTime > t + 0.3, t0, LIVE);
+    assert.equal(await page.locator('#player-title').textContent(), title);
+    assert.deepEqual(buyer.errors, []);
+  });
+
   step('broadcasts a beat’s room between them', async () => {
+    await buyer.page.goto('/');
+    await buyer.page.getByRole('searchbox', { name: 'Search beats' }).last().fill(word);
+    await buyer.page.locator('.card', { hasText: title }).getByRole('link', { name: title }).click();
     const { page } = buyer;
     await page.getByRole('button', { name: 'Join the beat’s room' }).click();
     await page.getByText('Connected: messages appear live.').waitFor(LIVE);
@@ -233,11 +257,11 @@ describe('web UI', { timeout: 300000 }, () => {
     await producer.page.getByRole('textbox', { name: 'Message to the room' }).fill('thanks!');
     await producer.page.getByRole('button', { name: 'Send' }).click();
     await page.locator('.messages li', { hasText: 'thanks!' }).waitFor(LIVE);
-    await screenshot(page, '08-room');
+    await screenshot(page, '09-room');
 
     await page.getByRole('link', { name: 'Rooms', exact: true }).click();
     await page.locator('.room', { hasText: title }).waitFor(LIVE);
-    await screenshot(page, '09-rooms');
+    await screenshot(page, '10-rooms');
     assert.deepEqual(buyer.errors, []);
     assert.deepEqual(producer.errors, []);
   });
@@ -246,7 +270,7 @@ describe('web UI', { timeout: 300000 }, () => {
     const { page } = producer;
     await page.getByRole('link', { name: /^Notifications/ }).click();
     await page.locator('.notification.unread', { hasText: /purchased|sold|bought/i }).first().waitFor(LIVE);
-    await screenshot(page, '10-notifications');
+    await screenshot(page, '11-notifications');
     await page.getByRole('button', { name: 'Mark all as read' }).click();
     await page.locator('#bell-count').waitFor({ state: 'hidden', ...LIVE });
     assert.equal(await page.locator('.notification.unread').count(), 0);
@@ -267,13 +291,25 @@ describe('web UI', { timeout: 300000 }, () => {
 
     await page.getByRole('link', { name: producerName }).click();
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
-    await screenshot(page, '11-profile');
+    await screenshot(page, '12-profile');
     await page.goto(`/users/${encodeURIComponent((await srv.login(buyerName)).json.user.user_id)}`);
+    await page.getByRole('button', { name: 'Follow' }).waitFor(LIVE);
+    await screenshot(page, '13-producer-page');
     await page.getByRole('button', { name: 'Follow' }).click();
     await page.getByRole('button', { name: 'Following ✓' }).waitFor(LIVE);
     await page.getByRole('link', { name: producerName }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in' }).waitFor(LIVE);
+    await page.getByRole('link', { name: 'Log in' }).click();
+    await page.getByLabel('Email or username').fill(producerName);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: /password|credentials/i }).waitFor(LIVE);
+    await screenshot(page, '14-login-error');
+    producer.errors.splice(0, producer.errors.length, ...producer.errors.filter((e) => !/status of 401/.test(e)));
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#me', { hasText: producerName }).waitFor(LIVE);
     assert.deepEqual(producer.errors, []);
   });
 });
