@@ -16,6 +16,7 @@ function chromiumPath() {
 }
 
 export async function launch() {
+  fs.rmSync(SCREENSHOTS, { recursive: true, force: true });  // only this run's screens
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   return chromium.launch({
     executablePath: chromiumPath(),
