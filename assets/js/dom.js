@@ -34,6 +34,8 @@ export function money(cents, currency = 'USD') {
   return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format((cents ?? 0) / 100);
 }
 
+export const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function clock(ms) {
   if (!Number.isFinite(ms) || ms < 0) return '0:00';
   const s = Math.floor(ms / 1000);

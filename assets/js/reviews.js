@@ -15,7 +15,7 @@ function starPicker(value = 0) {
 function reviewForm(beatId, existing, done) {
   const text = h('textarea', { name: 'review_text', rows: 3, maxlength: 5000, value: existing?.review_text ?? '' });
   const submit = h('button', { type: 'submit', class: 'button primary' }, existing ? 'Save review' : 'Post review');
-  const form = h('form', { class: 'review-form' }, starPicker(existing?.rating), field('Review', text), submit, formError());
+  const form = h('form', { class: 'review-form', novalidate: true }, starPicker(existing?.rating), field('Review', text), submit, formError());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const rating = Number(new FormData(form).get('rating'));

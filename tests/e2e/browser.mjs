@@ -15,9 +15,14 @@ function chromiumPath() {
   throw new Error('Chromium not found: install the Debian package `chromium` (scripts/setup.sh test does).');
 }
 
-export async function launch() {
-  fs.rmSync(SCREENSHOTS, { recursive: true, force: true });  // only this run's screens
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+let folder = SCREENSHOTS;
+export const screenshotDir = () => folder;
+
+// name: this test file's screenshot folder under SCREENSHOTS, emptied first (only this run's).
+export async function launch(name) {
+  folder = path.join(SCREENSHOTS, name);
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
   return chromium.launch({
     executablePath: chromiumPath(),
     args: ['--autoplay-policy=no-user-gesture-required', '--mute-audio', '--no-sandbox', '--disable-dev-shm-usage'],
@@ -36,7 +41,7 @@ export async function person(browser, base, { viewport = { width: 1280, height: 
 }
 
 export async function screenshot(page, name) {
-  const file = path.join(SCREENSHOTS, `${name}.png`);
+  const file = path.join(folder, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -8,7 +8,7 @@ import { makeAudio } from '../integration/audio.mjs';
 import { PASSWORD, startServer, uniqueName } from '../integration/harness.mjs';
 
 const assertOk = (res) => assert.ok(res.status >= 200 && res.status < 300, `${res.status} ${res.text}`);
-import { SCREENSHOTS, launch, person, screenshot } from './browser.mjs';
+import { launch, person, screenshot, screenshotDir } from './browser.mjs';
 
 const LIVE = { timeout: 20000 };
 
@@ -24,7 +24,7 @@ describe('web UI', { timeout: 300000 }, () => {
 
   before(async () => {
     srv = await startServer();
-    browser = await launch();
+    browser = await launch('store');
     producer = await person(browser, srv.base);
     buyer = await person(browser, srv.base);
     // The producer's notifications socket passes through a relay the test can cut, to see the
@@ -42,7 +42,7 @@ describe('web UI', { timeout: 300000 }, () => {
   after(async () => {
     await browser?.close();
     await srv?.close();
-    console.log(`# screenshots: ${SCREENSHOTS}`);
+    console.log(`# screenshots: ${screenshotDir()}`);
   });
 
   // The steps build on each other: once one fails, the later ones fail at once instead of

@@ -1,7 +1,7 @@
 // A beat's page: the waveform player, its licenses and buying, reviews, its discussion room,
 // adding it to a playlist, and a way to message the producer.
 import { api, id, q } from '../api.js';
-import { busy, clock, h, icon, setPlaying, stars, toast } from '../dom.js';
+import { busy, clock, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
 import { licensesPanel } from '../licenses.js';
 import { enqueue, onPlayer, play } from '../player.js';
 import { reviewsPanel } from '../reviews.js';
@@ -77,7 +77,7 @@ export async function render(view, params) {
       wave?.el,
       beat.tags?.length ? h('ul', { class: 'tags', 'aria-label': 'Tags' }, beat.tags.map((t) => h('li', {}, h('a', { href: `/?q=${id(t)}` }, t)))) : null,
       beat.description ? h('p', { class: 'description' }, beat.description) : null,
-      h('p', { class: 'muted' }, `${beat.plays} plays`),
+      h('p', { class: 'muted' }, plural(beat.plays, 'play')),
       actions,
       h('div', { class: 'columns' },
         licensesPanel(beat),

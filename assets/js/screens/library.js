@@ -1,7 +1,7 @@
 // My library: what I bought (downloads per format, the license agreement) and my playlists.
 import { api, id, q } from '../api.js';
 import { infiniteList } from '../beat_card.js';
-import { busy, field, formError, h, money, showErrors, when } from '../dom.js';
+import { busy, field, formError, h, money, plural, showErrors, when } from '../dom.js';
 import { downloadButtons, licenseName } from '../licenses.js';
 import { navigate } from '../router.js';
 
@@ -35,7 +35,7 @@ function purchaseRow(purchase) {
 function playlistsSection() {
   const name = h('input', { name: 'name', required: true, maxlength: 100 });
   const submit = h('button', { type: 'submit', class: 'button' }, 'Create playlist');
-  const form = h('form', { class: 'inline-form' }, field('New playlist', name), submit, formError());
+  const form = h('form', { class: 'inline-form', novalidate: true }, field('New playlist', name), submit, formError());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(submit, async () => {
@@ -52,7 +52,7 @@ function playlistsSection() {
     const page = await api(`/api/playlists${q({ cursor, limit: 50 })}`);
     return { items: page.playlists, next_cursor: page.next_cursor };
   }, (p) => h('div', { class: 'list-item' }, h('a', { href: `/playlists/${id(p.playlist_id)}` }, p.name),
-    h('span', { class: 'muted' }, ` · ${p.tracks.length} beats${p.public ? ' · public' : ''}`)),
+    h('span', { class: 'muted' }, ` · ${plural(p.tracks.length, 'beat')}${p.public ? ' · public' : ''}`)),
   { className: 'plain-list', empty: 'No playlists yet.' });
   return { el: h('section', { class: 'panel', 'aria-labelledby': 'playlists-title' }, h('h2', { id: 'playlists-title' }, 'Playlists'), form, list.el), dispose: list.dispose };
 }

@@ -1,7 +1,7 @@
 // One playlist: play it as the player's queue; its owner renames it, makes it public or private,
 // reorders and removes beats, or deletes it.
 import { api, id } from '../api.js';
-import { busy, field, formError, h, showErrors, toast } from '../dom.js';
+import { busy, field, formError, h, plural, showErrors, toast } from '../dom.js';
 import { playQueue } from '../player.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
@@ -11,7 +11,7 @@ function settingsForm(playlist, reload) {
   const description = h('input', { name: 'description', value: playlist.description ?? '', maxlength: 1000 });
   const visible = h('input', { type: 'checkbox', name: 'public', id: 'playlist-public', checked: playlist.public });
   const submit = h('button', { type: 'submit', class: 'button' }, 'Save');
-  const form = h('form', { class: 'inline-form' }, field('Name', name), field('Description', description),
+  const form = h('form', { class: 'inline-form', novalidate: true }, field('Name', name), field('Description', description),
     h('label', { class: 'check' }, visible, ' Public'), submit, formError());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -62,7 +62,7 @@ export async function render(view, params) {
     view.replaceChildren(
       h('h1', {}, playlist.name),
       playlist.description ? h('p', {}, playlist.description) : null,
-      h('p', { class: 'muted' }, `${tracks.length} beats · ${playlist.public ? 'public' : 'private'}`),
+      h('p', { class: 'muted' }, `${plural(tracks.length, 'beat')} · ${playlist.public ? 'public' : 'private'}`),
       h('div', { class: 'row' }, playAll),
       tracks.length ? h('ol', { class: 'tracks plain-list' }, rows) : h('p', { class: 'muted' }, 'Add beats from their pages with “Add to playlist”.'),
       mine ? h('section', { class: 'panel' }, h('h2', {}, 'Settings'), settingsForm(playlist, load),

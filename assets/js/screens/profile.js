@@ -1,6 +1,6 @@
 // My profile: edit name, email and bio; change the password; log out.
 import { api, id } from '../api.js';
-import { busy, field, formError, h, showErrors, toast } from '../dom.js';
+import { busy, field, formError, h, plural, showErrors, toast } from '../dom.js';
 import { navigate } from '../router.js';
 import { signOut, updateUser } from '../session.js';
 
@@ -51,7 +51,7 @@ export async function render(view) {
   view.append(
     h('div', { class: 'row spread' }, h('h1', {}, 'Your profile'), h('div', { class: 'row' },
       h('a', { class: 'button', href: `/users/${id(me.user_id)}` }, 'Public page'), logout)),
-    h('p', { class: 'muted' }, `${me.role === 'admin' ? 'Administrator · ' : ''}${me.beats_count ?? 0} beats · ${me.followers_count ?? 0} followers · ${me.purchased_beats.length} beats bought`),
+    h('p', { class: 'muted' }, `${me.role === 'admin' ? 'Administrator · ' : ''}${plural(me.beats_count ?? 0, 'beat')} · ${plural(me.followers_count ?? 0, 'follower')} · ${plural(me.purchased_beats.length, 'beat')} bought`),
     h('div', { class: 'columns' },
       h('section', { class: 'panel' }, h('h2', {}, 'Details'), details),
       h('section', { class: 'panel' }, h('h2', {}, 'Password'), password)));

@@ -9,7 +9,7 @@ function createForm() {
   const genre = h('input', { name: 'genre', required: true, maxlength: 50, placeholder: 'e.g. drill' });
   const name = h('input', { name: 'name', maxlength: 100, placeholder: 'optional' });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Open room');
-  const form = h('form', { class: 'inline-form' }, field('Genre', genre), field('Room name', name), submit, formError());
+  const form = h('form', { class: 'inline-form', novalidate: true }, field('Genre', genre), field('Room name', name), submit, formError());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(submit, async () => {

@@ -1,9 +1,7 @@
 // The producer's studio: every beat I uploaded with its plays, sales and revenue; editing,
 // deleting, and the voice tag mixed into my previews.
 import { api, id, q, upload } from '../api.js';
-import { busy, field, formError, h, money, showErrors, toast } from '../dom.js';
-
-const count = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+import { busy, field, formError, h, money, plural, showErrors, toast } from '../dom.js';
 
 async function everything(path, key, pages = 10) {
   const items = [];
@@ -20,7 +18,7 @@ async function everything(path, key, pages = 10) {
 function editForm(beat, done) {
   const input = (name, props = {}) => h('input', { name, value: beat[name] ?? '', ...props });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Save');
-  const form = h('form', { class: 'card-form edit-form' },
+  const form = h('form', { class: 'card-form edit-form', novalidate: true },
     h('div', { class: 'two' }, field('Title', input('title', { required: true, maxlength: 200 })), field('Artist', input('artist', { maxlength: 100 }))),
     h('div', { class: 'three' },
       field('Price ($)', h('input', { name: 'price', type: 'number', min: 0, step: '0.01', value: (beat.price_cents / 100).toFixed(2) })),
@@ -54,7 +52,7 @@ function voiceTagSection() {
     type: 'button', class: 'button danger',
     onclick: () => busy(remove, async () => { await api('/api/users/profile/voice-tag', { method: 'DELETE' }); toast('Voice tag removed.'); }),
   }, 'Remove voice tag');
-  const form = h('form', { class: 'inline-form' }, field('Voice tag (at most 15 s)', file), submit, remove, formError());
+  const form = h('form', { class: 'inline-form', novalidate: true }, field('Voice tag (at most 15 s)', file), submit, remove, formError());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(submit, async () => {
@@ -89,7 +87,7 @@ export async function render(view) {
       perBeat.set(sale.beat_id, s);
     }
     const totals = sales.first ?? { total_cents: sales.items.reduce((t, s) => t + s.price_cents, 0), count: sales.items.length };
-    summary.textContent = `${count(beats.items.length, 'beat')} · ${count(totals.count, 'sale')} · ${money(totals.total_cents)} revenue`;
+    summary.textContent = `${plural(beats.items.length, 'beat')} · ${plural(totals.count, 'sale')} · ${money(totals.total_cents)} revenue`;
     table.replaceChildren(...beats.items.map((beat) => {
       const s = perBeat.get(beat.beat_id) ?? { count: 0, cents: 0 };
       const row = h('tr', { 'data-beat-id': beat.beat_id },

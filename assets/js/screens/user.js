@@ -1,13 +1,13 @@
 // A producer's public page: who they are, follow or unfollow, message them, and their beats.
 import { api, id, q } from '../api.js';
 import { beatCard, infiniteList, syncPlayButtons } from '../beat_card.js';
-import { busy, h } from '../dom.js';
+import { busy, h, plural } from '../dom.js';
 import { session } from '../session.js';
 
 export async function render(view, params) {
   const user = await api(`/api/users/${id(params.id)}`);
   document.title = `${user.username} · Backbeat`;
-  const followers = h('span', {}, `${user.followers_count ?? 0} followers`);
+  const followers = h('span', {}, plural(user.followers_count ?? 0, 'follower'));
   const self = session.user?.user_id === user.user_id;
   const followButton = h('button', { type: 'button', class: 'button', hidden: true });
   let following = false;
@@ -16,7 +16,7 @@ export async function render(view, params) {
     followButton.hidden = false;
     followButton.textContent = following ? 'Following ✓' : 'Follow';
     followButton.setAttribute('aria-pressed', String(following));
-    followers.textContent = `${state.followers_count} followers`;
+    followers.textContent = plural(state.followers_count, 'follower');
   };
   followButton.addEventListener('click', () => busy(followButton, async () => {
     show(await api(`/api/users/${id(user.user_id)}/follow`, { method: following ? 'DELETE' : 'POST' }));
@@ -31,7 +31,7 @@ export async function render(view, params) {
     h('header', { class: 'profile-head' },
       h('h1', {}, user.username),
       user.bio ? h('p', { class: 'bio' }, user.bio) : null,
-      h('p', { class: 'muted' }, `${user.beats_count ?? 0} beats · `, followers),
+      h('p', { class: 'muted' }, `${plural(user.beats_count ?? 0, 'beat')} · `, followers),
       h('div', { class: 'row' }, followButton,
         session.token && !self ? h('a', { class: 'button', href: `/chat?to=${id(user.user_id)}` }, 'Message') : null,
         self ? h('a', { class: 'button', href: '/profile' }, 'Edit profile') : null)),
