@@ -33,6 +33,7 @@ bench: build
 	bench/media.sh
 	bench/purchases.sh
 	bench/ws.sh
+	bench/fanout.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
