@@ -46,34 +46,41 @@ tags_json(const std::vector<std::string>& tags)
     return boost::json::serialize(a);
 }
 
-// Keeps the search index in step with a beat: only listed beats are in it. Returns the words of
-// what left or entered the index (nothing when neither version is listed), for the search cache.
+// Keeps the search index in step with a beat: only listed beats are in it, each at the rowid
+// the beat records. Returns the words of what left or entered the index (nothing when neither
+// version is listed), for the search cache.
 std::optional<IndexedWords>
 index_for_search(core::Tx& tx, const Beat& b)
 {
     std::optional<IndexedWords> touched;
-    std::vector<std::int64_t> rows;
+    std::optional<std::int64_t> row;
     {
-        auto old = tx.query("SELECT rowid, title, artist, tags, genre, mood FROM beats_search WHERE beat_id = ?");
-        old.bind(b.id);
-        while (old.step()) {
-            if (!touched) {
-                touched.emplace();
-            }
-            for (int column = 1; column <= 5; ++column) {
-                touched->add(old.opt_text(column).value_or(""));
-            }
-            rows.push_back(old.int64(0));
+        auto q = tx.query("SELECT search_rowid FROM beats_beats WHERE id = ?");
+        q.bind(b.id);
+        if (q.step() && !q.is_null(0)) {
+            row = q.int64(0);
         }
     }
-    for (auto row : rows) {
-        tx.query("DELETE FROM beats_search WHERE rowid = ?").bind(row).exec();
+    if (row) {
+        {
+            auto old = tx.query("SELECT title, artist, tags, genre, mood FROM beats_search WHERE rowid = ?");
+            old.bind(*row);
+            if (old.step()) {
+                touched.emplace();
+                for (int column = 0; column < 5; ++column) {
+                    touched->add(old.opt_text(column).value_or(""));
+                }
+            }
+        }
+        tx.query("DELETE FROM beats_search WHERE rowid = ?").bind(*row).exec();
+        row.reset();
     }
     if (b.status == "ready") {
         const std::string tags = tags_text(b.tags);
         tx.query("INSERT INTO beats_search (title, artist, tags, genre, mood, beat_id) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(b.title, b.artist, tags, b.genre.value_or(""), b.mood.value_or(""), b.id)
             .exec();
+        row = tx.last_insert_rowid();
         if (!touched) {
             touched.emplace();
         }
@@ -81,6 +88,7 @@ index_for_search(core::Tx& tx, const Beat& b)
             touched->add(text);
         }
     }
+    tx.query("UPDATE beats_beats SET search_rowid = ? WHERE id = ?").bind(row, b.id).exec();
     if (touched) {
         touched->finish();
     }
