@@ -103,6 +103,7 @@ public:
     Query query(std::string_view sql) { return conn_.query(sql); }
     void exec(const std::string& sql) { conn_.exec(sql); }
     std::int64_t changes() { return conn_.raw().getChanges(); }
+    std::int64_t last_insert_rowid() { return conn_.raw().getLastInsertRowid(); }
 
     // Stores an event in the outbox, in this transaction; the bus delivers it after commit.
     void publish(Topic topic, const boost::json::object& payload);

@@ -66,6 +66,7 @@ public:
     void register_jobs(core::JobRunner& jobs) override;
     core::Health health() const override;
     void start() override;
+    void stop() override;
 
     std::optional<BeatInfo> find(const std::string& beat_id) const;
     void set_download_rights(DownloadRights rights);

@@ -7,14 +7,23 @@
 #include "modules/beats/demo.hpp"
 #include "modules/beats/media.hpp"
 #include "modules/beats/routes.hpp"
+#include "modules/beats/search_index.hpp"
 #include "modules/beats/service.hpp"
 #include "modules/users/users.hpp"
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace bb::beats {
 
 constexpr int kProcessAttempts = 3;
+// Index upkeep: a round of merge steps at start and then every few minutes; each step writes
+// about 1 MiB (tens of milliseconds on the writer) and the pause lets other writes in.
+constexpr int kMergePages = 256;
+constexpr auto kMergePause = std::chrono::milliseconds(50);
+constexpr auto kMergeEvery = std::chrono::minutes(10);
 
 struct BeatsModule::Impl {
     core::Services& services;
@@ -23,10 +32,33 @@ struct BeatsModule::Impl {
     MediaClient media;
     Service service;
     std::thread demo;
+    std::thread upkeep;
+    std::mutex upkeep_mutex;
+    std::condition_variable upkeep_cv;
+    bool stopping = false;
 
     Impl(core::Services& s, users::UsersModule& u)
         : services(s), users(u), storage(s.config.data_dir), service(s.db, storage, media, u, s.secret)
     {
+    }
+
+    // False once stop() was called.
+    bool pause(std::chrono::milliseconds how_long)
+    {
+        std::unique_lock lock(upkeep_mutex);
+        return !upkeep_cv.wait_for(lock, how_long, [&] { return stopping; });
+    }
+
+    void keep_search_index_merged()
+    {
+        try {
+            do {
+                while (merge_search_index(services.db, kMergePages) && pause(kMergePause)) {
+                }
+            } while (pause(kMergeEvery));
+        } catch (const std::exception& e) {
+            core::log::warn("beats", "search index upkeep stopped", {{"error", e.what()}});
+        }
     }
 };
 
@@ -37,6 +69,7 @@ BeatsModule::BeatsModule(core::Services& services, users::UsersModule& users)
 
 BeatsModule::~BeatsModule()
 {
+    stop();
     if (impl_->demo.joinable()) {
         impl_->demo.join();
     }
@@ -77,6 +110,7 @@ BeatsModule::health() const
 void
 BeatsModule::start()
 {
+    impl_->upkeep = std::thread([this] { impl_->keep_search_index_merged(); });
     if (impl_->services.config.demo && impl_->service.empty()) {
         // The store fills while the server already answers; each beat appears when processed.
         impl_->demo = std::thread([this] {
@@ -85,6 +119,19 @@ BeatsModule::start()
                 core::log::error("beats", "demo catalogue failed", {{"error", made.error().message}});
             }
         });
+    }
+}
+
+void
+BeatsModule::stop()
+{
+    {
+        std::lock_guard lock(impl_->upkeep_mutex);
+        impl_->stopping = true;
+    }
+    impl_->upkeep_cv.notify_all();
+    if (impl_->upkeep.joinable()) {
+        impl_->upkeep.join();
     }
 }
 

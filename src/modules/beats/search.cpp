@@ -1,6 +1,7 @@
 // Catalogue search: FTS5 with bm25 ranking for text, indexed filters and keyset (cursor) paging
 // for every sort, so page 50 costs what page 1 does.
 #include "core/cursor.hpp"
+#include "modules/beats/search_terms.hpp"
 #include "modules/beats/service.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -15,21 +16,9 @@ namespace {
 std::string
 match_expression(const std::string& q)
 {
-    std::vector<std::string> words;
-    std::string word;
-    for (unsigned char c : q) {
-        if (std::isalnum(c) || c >= 0x80) {
-            word.push_back(static_cast<char>(c));
-        } else if (!word.empty()) {
-            words.push_back(std::move(word));
-            word.clear();
-        }
-    }
-    if (!word.empty()) {
-        words.push_back(std::move(word));
-    }
+    const auto words = search_words(q);
     std::string out;
-    for (std::size_t i = 0; i < words.size() && i < 12; ++i) {
+    for (std::size_t i = 0; i < words.size() && i < kMaxSearchWords; ++i) {
         out += (out.empty() ? "" : " ") + ("\"" + words[i] + "\"");
         if (i + 1 == words.size()) {
             out += "*";
@@ -49,8 +38,57 @@ const std::map<std::string, SortSpec> kSorts = {
     {"popular", {"b.plays DESC, b.id DESC", "(b.plays < ?9 OR (b.plays = ?9 AND b.id < ?10))", "b.plays"}},
     {"price_asc", {"b.price_cents ASC, b.id ASC", "(b.price_cents > ?9 OR (b.price_cents = ?9 AND b.id > ?10))", "b.price_cents"}},
     {"price_desc", {"b.price_cents DESC, b.id DESC", "(b.price_cents < ?9 OR (b.price_cents = ?9 AND b.id < ?10))", "b.price_cents"}},
-    {"relevance", {"score ASC, b.id ASC", "(score > ?9 OR (score = ?9 AND b.id > ?10))", "score"}},
+    {"relevance", {"score ASC", "", "score"}},  // relevance_sql: score, then index row
 };
+
+constexpr const char* kColumns =
+    "b.id, b.producer_id, b.title, b.artist, b.price_cents, b.currency, b.genre, b.bpm, b.musical_key, b.mood, b.tags, "
+    "b.description, b.licenses, b.status, b.failure, b.original_sha256, b.original_ext, b.duration_ms, b.lufs, "
+    "b.peaks, b.preview_path, b.plays, b.rating_sum, b.rating_count, b.created_ms, b.updated_ms";
+
+// Text ranked by bm25, columns weighted: title 10, artist 5, tags 3, genre 2, mood 2. Ranking
+// stays inside the index (rowid and score only, ties by index row) and only the page is joined
+// to the catalogue: reading every match's row first made a broad word ("trap": 17,000 matches
+// of 100,000) cost 3x more. Only listed beats are indexed (index_for_search), so without
+// filters the catalogue is not needed to rank; the outer status test keeps that a promise.
+// Named "score", not "rank": FTS5 has a hidden column called rank that WHERE would pick instead.
+std::string
+relevance_sql(const std::string& filters, bool after)
+{
+    std::string ranked = "SELECT beats_search.rowid AS fts, bm25(beats_search, 10.0, 5.0, 3.0, 2.0, 2.0) AS score "
+                         "FROM beats_search";
+    if (!filters.empty()) {
+        ranked += " JOIN beats_beats b ON b.id = beats_search.beat_id";
+    }
+    ranked += " WHERE beats_search MATCH ?1";
+    if (!filters.empty()) {
+        ranked += " AND b.status = 'ready'" + filters;
+    }
+    if (after) {
+        ranked += " AND (score > ?9 OR (score = ?9 AND beats_search.rowid > ?10))";
+    }
+    ranked += " ORDER BY score, fts LIMIT ?11";
+    // CROSS JOIN keeps this order (page, then its index rows, then its beats): left to choose,
+    // the planner walked every ready beat for each row of the page.
+    return std::string("SELECT ") + kColumns + ", r.score, r.fts FROM (" + ranked +
+           ") r CROSS JOIN beats_search t ON t.rowid = r.fts CROSS JOIN beats_beats b ON b.id = t.beat_id "
+           "WHERE b.status = 'ready' ORDER BY r.score, r.fts";
+}
+
+// Browsing, or text in another order: the sort's index or the matches, filtered, in order.
+std::string
+sorted_sql(const SortSpec& spec, bool browse, const std::string& filters, bool after)
+{
+    std::string sql = std::string("SELECT ") + kColumns + ", 0.0 AS score FROM ";
+    sql += browse ? "beats_beats b WHERE b.status = 'ready'"
+                  : "beats_search JOIN beats_beats b ON b.id = beats_search.beat_id WHERE beats_search MATCH ?1 "
+                    "AND b.status = 'ready'";
+    sql += filters;
+    if (after) {
+        sql += std::string(" AND ") + spec.after;
+    }
+    return sql + " ORDER BY " + spec.order + " LIMIT ?11";
+}
 
 }  // namespace
 
@@ -73,39 +111,33 @@ Service::search(const SearchQuery& query) const
         producer_id = found->user_id;
     }
 
-    // Columns weighted: title 10, artist 5, tags 3, genre 2, mood 2.
-    std::string sql = "SELECT b.id, b.producer_id, b.title, b.artist, b.price_cents, b.currency, b.genre, b.bpm, "
-                      "b.musical_key, b.mood, b.tags, b.description, b.licenses, b.status, b.failure, "
-                      "b.original_sha256, b.original_ext, b.duration_ms, b.lufs, b.peaks, b.preview_path, b.plays, "
-                      "b.rating_sum, b.rating_count, b.created_ms, b.updated_ms, ";
-    // Named "score", not "rank": FTS5 has a hidden column called rank that WHERE would pick instead.
-    sql += match.empty() ? "0.0 AS score FROM beats_beats b WHERE b.status = 'ready'"
-                         : "bm25(beats_search, 10.0, 5.0, 3.0, 2.0, 2.0) AS score FROM beats_search "
-                           "JOIN beats_beats b ON b.id = beats_search.beat_id WHERE beats_search MATCH ?1 "
-                           "AND b.status = 'ready'";
-    if (query.genre) sql += " AND b.genre = ?2 COLLATE NOCASE";
-    if (query.mood) sql += " AND b.mood = ?3 COLLATE NOCASE";
-    if (query.key) sql += " AND b.musical_key = ?4 COLLATE NOCASE";
-    if (query.bpm_min) sql += " AND b.bpm >= ?5";
-    if (query.bpm_max) sql += " AND b.bpm <= ?6";
-    if (query.price_max_cents) sql += " AND b.price_cents <= ?7";
-    if (producer_id) sql += " AND b.producer_id = ?8";
+    std::string filters;
+    if (query.genre) filters += " AND b.genre = ?2 COLLATE NOCASE";
+    if (query.mood) filters += " AND b.mood = ?3 COLLATE NOCASE";
+    if (query.key) filters += " AND b.musical_key = ?4 COLLATE NOCASE";
+    if (query.bpm_min) filters += " AND b.bpm >= ?5";
+    if (query.bpm_max) filters += " AND b.bpm <= ?6";
+    if (query.price_max_cents) filters += " AND b.price_cents <= ?7";
+    if (producer_id) filters += " AND b.producer_id = ?8";
 
-    // The cursor carries the last row's sort value and id; it is only good for the same sort.
+    // The cursor carries the last row's sort value and id (for relevance, its index row); it is
+    // only good for the same sort.
+    const bool relevance = sort == "relevance";
     std::optional<boost::json::object> after;
     if (query.cursor) {
         auto decoded = core::decode_cursor(*query.cursor, secret_);
         if (!decoded || !decoded->contains("s") || decoded->at("s") != sort.c_str() || !decoded->contains("v") ||
-            !decoded->contains("id")) {
+            !decoded->contains("id") || (relevance && !(decoded->contains("r") && decoded->at("r").is_int64()))) {
             return core::bad_request("invalid_cursor", "the cursor was not issued by this server for this sort");
         }
         after = std::move(*decoded);
-        sql += std::string(" AND ") + spec.after;
     }
-    sql += std::string(" ORDER BY ") + spec.order + " LIMIT ?11";
+    const std::string sql = relevance ? relevance_sql(filters, after.has_value())
+                                      : sorted_sql(spec, match.empty(), filters, after.has_value());
 
     SearchPage page;
     std::vector<double> ranks;
+    std::vector<std::int64_t> index_rows;
     db_.read([&](core::Conn& conn) {
         auto q = conn.query(sql);
         if (!match.empty()) q.bind_at(1, match);
@@ -123,20 +155,28 @@ Service::search(const SearchQuery& query) const
             } else {
                 q.bind_at(9, v.to_number<std::int64_t>());
             }
-            q.bind_at(10, std::string(after->at("id").as_string()));
+            if (relevance) {
+                q.bind_at(10, after->at("r").as_int64());
+            } else {
+                q.bind_at(10, std::string(after->at("id").as_string()));
+            }
         }
         q.bind_at(11, query.limit + 1);
         while (q.step()) {
             page.beats.push_back(read_beat(q));
             ranks.push_back(q.col(26).getDouble());
+            if (relevance) {
+                index_rows.push_back(q.int64(27));
+            }
         }
     });
     if (static_cast<int>(page.beats.size()) > query.limit) {
         page.beats.pop_back();
         const Beat& last = page.beats.back();
         boost::json::object position{{"s", sort}, {"id", last.id}};
-        if (sort == "relevance") {
+        if (relevance) {
             position["v"] = ranks[page.beats.size() - 1];
+            position["r"] = index_rows[page.beats.size() - 1];
         } else if (sort == "new") {
             position["v"] = last.created_ms;
         } else if (sort == "popular") {
@@ -170,6 +210,14 @@ cache_key(const SearchQuery& query)
 
 }  // namespace
 
+void
+Service::search_changed(const std::optional<IndexedWords>& touched)
+{
+    if (touched) {
+        searches_.changed(*touched);
+    }
+}
+
 std::shared_ptr<const std::string>
 Service::search_json_cached(const SearchQuery& query)
 {
@@ -181,7 +229,7 @@ Service::search_json(const SearchQuery& query)
 {
     const std::string key = cache_key(query);
     std::optional<core::Error> failure;
-    auto json = searches_.get_or_compute(key, [&]() -> std::shared_ptr<const std::string> {
+    auto json = searches_.get_or_compute(key, search_terms(query.q.value_or("")), [&]() -> std::shared_ptr<const std::string> {
         auto page = search(query);
         if (!page) {
             failure = page.error();

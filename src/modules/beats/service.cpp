@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <filesystem>
+#include <optional>
 
 namespace bb::beats {
 
@@ -45,15 +46,53 @@ tags_json(const std::vector<std::string>& tags)
     return boost::json::serialize(a);
 }
 
-void
+// Keeps the search index in step with a beat: only listed beats are in it, each at the rowid
+// the beat records. Returns the words of what left or entered the index (nothing when neither
+// version is listed), for the search cache.
+std::optional<IndexedWords>
 index_for_search(core::Tx& tx, const Beat& b)
 {
-    tx.query("DELETE FROM beats_search WHERE beat_id = ?").bind(b.id).exec();
-    if (b.status == "ready") {
-        tx.query("INSERT INTO beats_search (title, artist, tags, genre, mood, beat_id) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(b.title, b.artist, tags_text(b.tags), b.genre.value_or(""), b.mood.value_or(""), b.id)
-            .exec();
+    std::optional<IndexedWords> touched;
+    std::optional<std::int64_t> row;
+    {
+        auto q = tx.query("SELECT search_rowid FROM beats_beats WHERE id = ?");
+        q.bind(b.id);
+        if (q.step() && !q.is_null(0)) {
+            row = q.int64(0);
+        }
     }
+    if (row) {
+        {
+            auto old = tx.query("SELECT title, artist, tags, genre, mood FROM beats_search WHERE rowid = ?");
+            old.bind(*row);
+            if (old.step()) {
+                touched.emplace();
+                for (int column = 0; column < 5; ++column) {
+                    touched->add(old.opt_text(column).value_or(""));
+                }
+            }
+        }
+        tx.query("DELETE FROM beats_search WHERE rowid = ?").bind(*row).exec();
+        row.reset();
+    }
+    if (b.status == "ready") {
+        const std::string tags = tags_text(b.tags);
+        tx.query("INSERT INTO beats_search (title, artist, tags, genre, mood, beat_id) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(b.title, b.artist, tags, b.genre.value_or(""), b.mood.value_or(""), b.id)
+            .exec();
+        row = tx.last_insert_rowid();
+        if (!touched) {
+            touched.emplace();
+        }
+        for (const auto& text : {b.title, b.artist, tags, b.genre.value_or(""), b.mood.value_or("")}) {
+            touched->add(text);
+        }
+    }
+    tx.query("UPDATE beats_beats SET search_rowid = ? WHERE id = ?").bind(row, b.id).exec();
+    if (touched) {
+        touched->finish();
+    }
+    return touched;
 }
 
 // In the store: what buyers can find, stream and count on the producer's profile.
@@ -272,6 +311,7 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
         if (!current || current->status != "processing") {
             return {};
         }
+        std::optional<IndexedWords> touched;
         if (!result) {
             tx.query("UPDATE beats_beats SET status = 'failed', failure = ?, updated_ms = ? WHERE id = ?")
                 .bind(result.error().message, now, beat_id)
@@ -289,14 +329,14 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
                       now, beat_id)
                 .exec();
             current->status = "ready";
-            index_for_search(tx, *current);
+            touched = index_for_search(tx, *current);
             users_.count_beats(tx, beat->producer_id, +1);
             tx.publish(kBeatReady, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}, {"title", beat->title},
                                     {"artist", beat->artist}});
         }
-        tx.after_commit([this, beat_id] {
+        tx.after_commit([this, beat_id, touched] {
             cache_.drop(beat_id);
-            searches_.changed();
+            search_changed(touched);
         });
         return {};
     });
@@ -368,10 +408,10 @@ Service::update(const http::Principal& who, const std::string& beat_id, const Be
                   tags_json(beat->tags), beat->description, boost::json::serialize(licenses_json(beat->licenses)),
                   beat->updated_ms, beat_id)
             .exec();
-        index_for_search(tx, *beat);
-        tx.after_commit([this, beat_id] {
+        auto touched = index_for_search(tx, *beat);
+        tx.after_commit([this, beat_id, touched] {
             cache_.drop(beat_id);
-            searches_.changed();
+            search_changed(touched);
         });
         return std::move(*beat);
     });
@@ -424,12 +464,12 @@ Service::remove(const http::Principal& who, const std::string& beat_id)
             .exec();
         count_if_listed(tx, *beat, "deleted");
         beat->status = "deleted";
-        index_for_search(tx, *beat);
+        auto touched = index_for_search(tx, *beat);
         drop_files(tx, *beat);
         tx.publish(kBeatDeleted, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}});
-        tx.after_commit([this, beat_id] {
+        tx.after_commit([this, beat_id, touched] {
             cache_.drop(beat_id);
-            searches_.changed();
+            search_changed(touched);
         });
         return {};
     });
@@ -460,12 +500,12 @@ Service::remove_all_of(const std::string& producer_id, core::Tx& tx)
             .bind(now, now, beat.id)
             .exec();
         beat.status = "deleted";
-        index_for_search(tx, beat);
+        auto touched = index_for_search(tx, beat);
         drop_files(tx, beat);
         tx.publish(kBeatDeleted, {{"beat_id", beat.id}, {"producer_id", producer_id}});
-        tx.after_commit([this, id = beat.id] {
+        tx.after_commit([this, id = beat.id, touched] {
             cache_.drop(id);
-            searches_.changed();
+            search_changed(touched);
         });
     }
     return {};
@@ -648,10 +688,10 @@ Service::set_sold(core::Tx& tx, const std::string& beat_id, bool sold)
         .exec();
     count_if_listed(tx, *beat, to);
     beat->status = to;
-    index_for_search(tx, *beat);
-    tx.after_commit([this, beat_id] {
+    auto touched = index_for_search(tx, *beat);
+    tx.after_commit([this, beat_id, touched] {
         cache_.drop(beat_id);
-        searches_.changed();
+        search_changed(touched);
     });
     return {};
 }

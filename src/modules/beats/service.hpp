@@ -104,6 +104,8 @@ private:
     core::Result<ProbeInfo> accept_audio(http::UploadedFile& file) const;
     void drop_files(core::Tx& tx, const Beat& beat);
     void count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after);
+    // After a commit that changed the search index (nothing when it did not).
+    void search_changed(const std::optional<IndexedWords>& touched);
 
     core::Db& db_;
     Storage& storage_;
