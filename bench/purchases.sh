@@ -59,7 +59,9 @@ wait "$reads"
 record "backbeat POST /api/purchases (test provider)" 64 "$out"
 record "backbeat GET /api/beats/{id} during purchases" 16 "$(cat "$tmp/reads.out")"
 after=$(sqlite3 "$data/backbeat.db" "SELECT COUNT(*) FROM purchases_purchases WHERE status = 'completed'")
-commits=$(curl -fsS "$base/metrics" | awk '/^backbeat_purchases_total\{status="completed"\}/ {print $2}')
+metrics=$(curl -fsS "$base/metrics")
+commits=$(awk '/^backbeat_purchases_total\{status="completed"\}/ {print $2}' <<<"$metrics")
+db_commits=$(awk '/^backbeat_db_commits / {print $2}' <<<"$metrics")
 
 if /usr/bin/python3 -c 'import fastapi, uvicorn' 2>/dev/null; then
   fport=$(free_port)
@@ -77,7 +79,7 @@ echo
 echo "backbeat $("$BIN" --version | awk '{print $2}'), wrk -d${DURATION}s, $(nproc) cores, synchronous=FULL"
 printf '%-46s %5s %9s %9s %9s\n' endpoint conns req/s "p50 ms" "p99 ms"
 printf '%s\n' "${rows[@]}"
-echo "completed purchases in the database: $((after - before)) (counter: ${commits:-?})"
+echo "completed purchases in the database: $((after - before)) (counter: ${commits:-?}; group commits since start: ${db_commits:-?})"
 a=${rps_of["backbeat POST /api/purchases (test provider)"]:-}
 b=${rps_of["fastapi POST-purchase (peer)"]:-}
 [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { printf "purchases/s: backbeat / fastapi = %.2fx\n", a / b }'

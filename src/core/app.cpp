@@ -245,6 +245,9 @@ App::serve()
     metrics.gauge("backbeat_ws_connections", "Open WebSocket connections",
                   [hub = &state_->hub] { return static_cast<double>(hub->connections()); });
     metrics.gauge("backbeat_jobs_queued", "Jobs waiting to run", [&jobs] { return static_cast<double>(jobs.queued()); });
+    metrics.gauge("backbeat_db_commits", "Write transactions committed by the writer (group commits); writes per "
+                  "commit shows how well they are grouped",
+                  [&db] { return static_cast<double>(db.commits()); });
     metrics.gauge("backbeat_outbox_pending", "Events not yet delivered to every subscriber",
                   [&bus] { return static_cast<double>(bus.pending()); });
     metrics.gauge("backbeat_http_connections", "Open HTTP connections",

@@ -1,5 +1,6 @@
 #include "core/db.hpp"
 
+#include "core/checkpointer.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -50,13 +51,18 @@ Conn::Conn(const std::string& path, bool read_only, int busy_timeout_ms)
         // pays for it once per batch instead of once per request.
         db_.exec("PRAGMA synchronous = FULL");
         db_.exec("PRAGMA journal_size_limit = 67108864");
+        // Each write runs in a savepoint, so every page it first touches is copied to the
+        // statement journal; past 64 KiB SQLite spills that to a temp file, a pwrite per page on
+        // the writer. In memory it is a memcpy. It only serves rollbacks inside the open
+        // transaction: durability is the WAL's.
+        db_.exec("PRAGMA temp_store = MEMORY");
     }
 }
 
 Query
 Conn::query(std::string_view sql)
 {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it == cache_.end()) {
         it = cache_.emplace(std::string(sql), std::make_unique<SQLite::Statement>(db_, std::string(sql))).first;
     }
@@ -89,7 +95,7 @@ Tx::nested(const std::function<Result<void>()>& fn)
     const auto hooks = after_commit_.size();
     const bool published = published_;
     const bool enqueued = enqueued_;
-    exec("SAVEPOINT nested");
+    query("SAVEPOINT nested").exec();
     Result<void> result;
     try {
         result = fn();
@@ -97,12 +103,12 @@ Tx::nested(const std::function<Result<void>()>& fn)
         result = internal(e.what());
     }
     if (!result) {
-        exec("ROLLBACK TO nested");
+        query("ROLLBACK TO nested").exec();
         after_commit_.resize(hooks);
         published_ = published;
         enqueued_ = enqueued;
     }
-    exec("RELEASE nested");
+    query("RELEASE nested").exec();
     return result;
 }
 
@@ -114,20 +120,34 @@ is_unique_violation(const std::exception& e)
                               sql->getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY);
 }
 
-struct Db::Pending {
-    enum class Kind { kWrite, kCheckpoint };
-    Kind kind = Kind::kWrite;
-    const std::function<bool(Tx&)>* fn = nullptr;
+// A write whose caller waits on the semaphore until the batch is done.
+struct Db::WaitingWrite final : Work {
+    explicit WaitingWrite(const std::function<bool(Tx&)>& f) : fn(f) {}
+    bool run(Tx& tx) override { return fn(tx); }
+    void finish(std::string f) override
+    {
+        failure = std::move(f);
+        done.release();
+    }
+    const std::function<bool(Tx&)>& fn;
     std::binary_semaphore done{0};
     std::string failure;  // set when the batch could not commit
+};
+
+struct Db::Checkpoint final : Work {
+    Checkpoint() { kind = Kind::kCheckpoint; }
+    bool run(Tx&) override { return true; }
+    void finish(std::string) override { done.release(); }
+    std::binary_semaphore done{0};
 };
 
 struct Db::State {
     Options options;
     std::unique_ptr<Conn> writer;
+    std::unique_ptr<Checkpointer> checkpointer;  // after the writer: stops before it closes
     std::mutex queue_mutex;
     std::condition_variable queue_cv;
-    std::deque<Pending*> queue;
+    std::deque<Work*> queue;
     bool closing = false;
     std::thread thread;
     std::atomic<std::int64_t> commits{0};
@@ -142,6 +162,7 @@ Db::Db(Options options) : state_(std::make_unique<State>())
 {
     state_->options = std::move(options);
     state_->writer = std::make_unique<Conn>(state_->options.path, false, state_->options.busy_timeout_ms);
+    state_->checkpointer = std::make_unique<Checkpointer>(state_->options.path, state_->writer->raw());
     for (int i = 0; i < state_->options.readers; ++i) {
         state_->readers.push_back(std::make_unique<Conn>(state_->options.path, true, state_->options.busy_timeout_ms));
         state_->idle_readers.push_back(state_->readers.back().get());
@@ -168,6 +189,7 @@ Db::close()
     if (state_->thread.joinable()) {
         state_->thread.join();
     }
+    state_->checkpointer.reset();
 }
 
 std::int64_t
@@ -177,44 +199,45 @@ Db::commits() const
 }
 
 void
-Db::submit(const std::function<bool(Tx&)>& fn)
+Db::enqueue(Work* work)
 {
-    Pending pending;
-    pending.fn = &fn;
     {
         std::lock_guard lock(state_->queue_mutex);
         if (state_->closing) {
             throw std::runtime_error("database is closed");
         }
-        state_->queue.push_back(&pending);
+        state_->queue.push_back(work);
     }
     state_->queue_cv.notify_one();
-    pending.done.acquire();
-    if (!pending.failure.empty()) {
-        throw std::runtime_error("database write failed: " + pending.failure);
+}
+
+void
+Db::submit(const std::function<bool(Tx&)>& fn)
+{
+    WaitingWrite write(fn);
+    enqueue(&write);
+    write.done.acquire();
+    if (!write.failure.empty()) {
+        throw std::runtime_error("database write failed: " + write.failure);
     }
 }
 
 void
 Db::checkpoint()
 {
-    Pending pending;
-    pending.kind = Pending::Kind::kCheckpoint;
-    {
-        std::lock_guard lock(state_->queue_mutex);
-        if (state_->closing) {
-            return;
-        }
-        state_->queue.push_back(&pending);
+    Checkpoint work;
+    try {
+        enqueue(&work);
+    } catch (const std::runtime_error&) {
+        return;  // closed: nothing left to checkpoint for
     }
-    state_->queue_cv.notify_one();
-    pending.done.acquire();
+    work.done.acquire();
 }
 
 void
 Db::writer_loop()
 {
-    std::vector<Pending*> batch;
+    std::vector<Work*> batch;
     for (;;) {
         {
             std::unique_lock lock(state_->queue_mutex);
@@ -233,20 +256,20 @@ Db::writer_loop()
 }
 
 void
-Db::run_batch(std::vector<Pending*>& batch)
+Db::run_batch(std::vector<Work*>& batch)
 {
     Conn& conn = *state_->writer;
-    std::vector<Pending*> writes;
-    for (Pending* p : batch) {
-        if (p->kind == Pending::Kind::kCheckpoint) {
+    std::vector<Work*> writes;
+    for (Work* w : batch) {
+        if (w->kind == Work::Kind::kCheckpoint) {
             try {
                 conn.exec("PRAGMA wal_checkpoint(TRUNCATE)");
             } catch (const std::exception& e) {
                 log::warn("db", "checkpoint failed", {{"error", e.what()}});
             }
-            p->done.release();
+            w->finish({});
         } else {
-            writes.push_back(p);
+            writes.push_back(w);
         }
     }
     if (writes.empty()) {
@@ -255,24 +278,26 @@ Db::run_batch(std::vector<Pending*>& batch)
     std::vector<std::function<void()>> hooks;
     bool published = false;
     bool enqueued = false;
+    // Transaction control goes through the statement cache too: at a few statements per write,
+    // parsing them again each time was a visible share of the writer's time.
     try {
-        conn.exec("BEGIN IMMEDIATE");
-        for (Pending* p : writes) {
-            conn.exec("SAVEPOINT write_item");
+        conn.query("BEGIN IMMEDIATE").exec();
+        for (Work* w : writes) {
+            conn.query("SAVEPOINT write_item").exec();
             Tx tx(conn);
-            if ((*p->fn)(tx)) {
-                conn.exec("RELEASE write_item");
+            if (w->run(tx)) {
+                conn.query("RELEASE write_item").exec();
                 for (auto& hook : tx.after_commit_) {
                     hooks.push_back(std::move(hook));
                 }
                 published = published || tx.published_;
                 enqueued = enqueued || tx.enqueued_;
             } else {
-                conn.exec("ROLLBACK TO write_item");
-                conn.exec("RELEASE write_item");
+                conn.query("ROLLBACK TO write_item").exec();
+                conn.query("RELEASE write_item").exec();
             }
         }
-        conn.exec("COMMIT");
+        conn.query("COMMIT").exec();
         state_->commits.fetch_add(1, std::memory_order_relaxed);
     } catch (const std::exception& e) {
         log::error("db", "write batch failed", {{"error", e.what()}, {"writes", writes.size()}});
@@ -281,10 +306,7 @@ Db::run_batch(std::vector<Pending*>& batch)
         } catch (...) {
             // Nothing was open; the error above is the one that matters.
         }
-        for (Pending* p : writes) {
-            p->failure = e.what();
-            p->done.release();
-        }
+        finish_all(writes, e.what());
         return;
     }
     // Hooks (cache invalidation, wake-ups) run before callers resume, so a caller's next read
@@ -302,8 +324,18 @@ Db::run_batch(std::vector<Pending*>& batch)
     if (enqueued && on_enqueued_) {
         on_enqueued_();
     }
-    for (Pending* p : writes) {
-        p->done.release();
+    finish_all(writes, {});
+}
+
+void
+Db::finish_all(const std::vector<Work*>& writes, const std::string& failure)
+{
+    for (Work* w : writes) {
+        try {
+            w->finish(failure);
+        } catch (const std::exception& e) {
+            log::error("db", "write completion failed", {{"error", e.what()}});
+        }
     }
 }
 

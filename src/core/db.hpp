@@ -1,9 +1,11 @@
 #pragma once
 // SQLite access. One writer thread owns the only write connection: every write runs there inside
 // BEGIN IMMEDIATE, and writes that arrive together share one commit (group commit), each in its
-// own savepoint so one failing write never undoes another. Reads use a small pool of read-only
+// own savepoint so one failing write never undoes another. A caller either waits for its write
+// (write) or is called back once it committed (write_async). Reads use a small pool of read-only
 // connections on the caller's thread. Prepared statements are cached per connection.
 #include "core/error.hpp"
+#include "core/log.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -92,8 +94,13 @@ public:
     SQLite::Database& raw() { return db_; }
 
 private:
+    // Looked up by string_view, so finding a cached statement allocates nothing.
+    struct SqlHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>()(sql); }
+    };
     SQLite::Database db_;
-    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>, SqlHash, std::equal_to<>> cache_;
 };
 
 // The write transaction handed to Db::write callbacks.
@@ -147,6 +154,14 @@ public:
     template <class F>
     auto write(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
+    // Queues fn(Tx&), which returns a Result, and returns at once; done(Result) runs on the writer
+    // thread once the write committed, or rolled back. No thread waits meanwhile, so a network
+    // thread may queue writes. An exception in fn, or a batch that cannot commit, reaches done as
+    // an internal error. done should only hand the result on: it holds up the next batch, and a
+    // write from it would wait on itself.
+    template <class F, class Done>
+    void write_async(F fn, Done done);
+
     // Runs fn(Conn&) with a read-only connection on this thread.
     template <class F>
     auto read(F&& fn) -> std::invoke_result_t<F&, Conn&>;
@@ -163,13 +178,29 @@ public:
     std::int64_t commits() const;
 
 private:
-    struct Pending;
+    // Something for the writer thread: a write, or a checkpoint between batches.
+    struct Work {
+        enum class Kind { kWrite, kCheckpoint };
+        Kind kind = Kind::kWrite;
+        virtual ~Work() = default;
+        // Inside the batch's transaction, in the write's own savepoint; false rolls it back.
+        virtual bool run(Tx& tx) = 0;
+        // After the batch committed (failure empty) or could not commit. The writer's last use
+        // of this object.
+        virtual void finish(std::string failure) = 0;
+    };
+    struct WaitingWrite;  // write(): the caller blocks until it is finished
+    struct Checkpoint;
+    template <class F, class Done>
+    struct AsyncWrite;  // write_async()
     // Returns false when the callback wants its changes rolled back.
     void submit(const std::function<bool(Tx&)>& fn);
+    void enqueue(Work* work);  // throws once closed
     Conn& acquire_reader();
     void release_reader(Conn& conn);
     void writer_loop();
-    void run_batch(std::vector<Pending*>& batch);
+    void run_batch(std::vector<Work*>& batch);
+    static void finish_all(const std::vector<Work*>& writes, const std::string& failure);
 
     struct State;
     std::unique_ptr<State> state_;
@@ -215,6 +246,49 @@ Db::write(F&& fn) -> std::invoke_result_t<F&, Tx&>
         }
         return std::move(*result);
     }
+}
+
+// A write_async in the queue. It owns itself: finish() is its last use, and deletes it.
+template <class F, class Done>
+struct Db::AsyncWrite final : Work {
+    using R = std::invoke_result_t<F&, Tx&>;
+    static_assert(IsResult<R>::value, "write_async takes a callback that returns a Result");
+
+    AsyncWrite(F f, Done d) : fn(std::move(f)), done(std::move(d)) {}
+
+    bool run(Tx& tx) override
+    {
+        try {
+            result.emplace(fn(tx));
+            return result->has_value();
+        } catch (const std::exception& e) {
+            log::error("db", "write failed", {{"error", e.what()}});
+            result.emplace(internal());
+            return false;
+        }
+    }
+
+    void finish(std::string failure) override
+    {
+        std::unique_ptr<AsyncWrite> self(this);
+        if (!failure.empty() || !result) {
+            result.emplace(internal());  // the batch failed (and was logged) as a whole
+        }
+        done(std::move(*result));
+    }
+
+    F fn;
+    Done done;
+    std::optional<R> result;
+};
+
+template <class F, class Done>
+void
+Db::write_async(F fn, Done done)
+{
+    auto work = std::make_unique<AsyncWrite<F, Done>>(std::move(fn), std::move(done));
+    enqueue(work.get());
+    work.release();  // the writer finishes it
 }
 
 template <class F>

@@ -181,21 +181,38 @@ EventBus::deliver_due()
     const auto now = clock::now_ms();
     // One transaction for the whole batch (one fsync); each delivery in its own savepoint.
     state_->db.write([&](Tx& tx) {
+        // The batch's receipts in one range read (ids are time-ordered) rather than one query per
+        // delivery: most events have none yet, and this runs on the single writer.
+        struct Receipt {
+            std::string event_id;
+            std::string subscriber;
+            bool done = false;
+            int attempts = 0;
+            std::int64_t next_attempt_ms = 0;
+        };
+        std::vector<Receipt> receipts;
+        auto range = tx.query("SELECT event_id, subscriber, done, attempts, next_attempt_ms FROM core_event_receipts "
+                              "WHERE event_id BETWEEN ? AND ?");
+        range.bind(events.front().id, events.back().id);
+        while (range.step()) {
+            receipts.push_back({range.text(0), range.text(1), range.int64(2) != 0, static_cast<int>(range.int64(3)),
+                                range.int64(4)});
+        }
         for (const auto& event : events) {
             bool all_done = true;
             auto subs = state_->subscriptions.find(event.topic);
             if (subs != state_->subscriptions.end()) {
                 for (const auto& sub : subs->second) {
-                    auto receipt = tx.query("SELECT done, attempts, next_attempt_ms FROM core_event_receipts "
-                                            "WHERE event_id = ? AND subscriber = ?");
-                    receipt.bind(event.id, sub.subscriber);
+                    auto receipt = std::find_if(receipts.begin(), receipts.end(), [&](const Receipt& r) {
+                        return r.event_id == event.id && r.subscriber == sub.subscriber;
+                    });
                     int attempts = 0;
-                    if (receipt.step()) {
-                        if (receipt.int64(0) != 0) {
+                    if (receipt != receipts.end()) {
+                        if (receipt->done) {
                             continue;  // this subscriber already has it
                         }
-                        attempts = static_cast<int>(receipt.int64(1));
-                        if (receipt.int64(2) > now) {
+                        attempts = receipt->attempts;
+                        if (receipt->next_attempt_ms > now) {
                             all_done = false;
                             continue;  // backing off
                         }

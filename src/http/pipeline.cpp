@@ -63,6 +63,16 @@ request_histogram(core::Metrics& metrics, const void* route_key, std::string_vie
     return *it->second;
 }
 
+std::string_view
+bearer_token(const Request& req)
+{
+    auto authorization = req.header("Authorization");
+    if (authorization.size() > 7 && (authorization.starts_with("Bearer ") || authorization.starts_with("bearer "))) {
+        return authorization.substr(7);
+    }
+    return {};
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const Router& router, core::Metrics& metrics, Options options)
@@ -150,6 +160,27 @@ Pipeline::try_fast_path(const Route* route, Request& req) const
     }
 }
 
+bool
+Pipeline::try_deferred(const Route* route, Request& req, const Respond& respond) const
+{
+    if (!route->deferred) {
+        return false;
+    }
+    core::log::RequestScope scope(req.request_id);
+    try {
+        if (auto refused = authenticate(*route, req, bearer_token(req))) {
+            respond(*refused);
+            return true;
+        }
+        return route->deferred(req, respond);
+    } catch (const std::exception& e) {
+        // Thrown before any work was queued (a closed database): nothing else will answer.
+        core::log::error("http", "handler failed", {{"route", route->path}, {"error", e.what()}});
+        respond(core::internal());
+        return true;
+    }
+}
+
 std::optional<core::Error>
 Pipeline::authenticate(const Route& route, Request& req, std::string_view token) const
 {
@@ -176,12 +207,7 @@ Pipeline::authenticate(const Route& route, Request& req, std::string_view token)
 Response
 Pipeline::authenticate_and_run(const Route& route, Request& req) const
 {
-    auto authorization = req.header("Authorization");
-    std::string_view token;
-    if (authorization.size() > 7 && (authorization.starts_with("Bearer ") || authorization.starts_with("bearer "))) {
-        token = authorization.substr(7);
-    }
-    if (auto refused = authenticate(route, req, token)) {
+    if (auto refused = authenticate(route, req, bearer_token(req))) {
         return Response::error(*refused);
     }
     auto reply = route.handler(req);

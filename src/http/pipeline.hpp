@@ -36,6 +36,9 @@ public:
     Response handle(const Route* route, Request& req) const;
     // The route's fast path, for public routes only; nullopt sends the request to handle().
     std::optional<Response> try_fast_path(const Route* route, Request& req) const;
+    // Auth, rate limit, then the route's deferred start. True when the request was taken (the
+    // answer, a refusal included, comes through respond); false sends it to handle().
+    bool try_deferred(const Route* route, Request& req, const Respond& respond) const;
 
     // Adds the common headers, logs and counts. `started` is when the request's header arrived.
     void finish(const Request& req, const Route* route, Response& res, std::chrono::steady_clock::time_point started) const;

@@ -32,7 +32,7 @@ enum class Auth {
 
 enum class Exec {
     kInline,    // runs on a network thread: quick, never blocks (cached or point reads)
-    kBlocking,  // runs on the blocking pool: writes (group commit waits), hashing, heavy reads
+    kBlocking,  // runs on the blocking pool (writes, hashing, heavy reads), unless `deferred` takes it
 };
 
 enum class Body {
@@ -41,6 +41,8 @@ enum class Body {
 };
 
 using Handler = std::function<Reply(const Request&)>;
+// Sends a reply later, from any thread. Called exactly once.
+using Respond = std::function<void(Reply)>;
 
 struct Doc {
     std::string summary;
@@ -65,6 +67,11 @@ struct Route {
     // For kBlocking routes: tried first on the network thread (say, a cache lookup); when it
     // answers nothing, the request goes on to `handler` on the blocking pool.
     std::function<std::optional<Reply>(const Request&)> fast_path;
+    // For kBlocking routes: tried on the network thread once auth passed. It may take the request
+    // by queueing work that holds no thread while it waits (a write for the DB writer's next group
+    // commit) and calls respond when done, and return true; false sends the request on to
+    // `handler` on the blocking pool. It must not block.
+    std::function<bool(const Request&, const Respond&)> deferred;
     // A WebSocket route: GET with an upgrade. The token may also come as ?token= (browsers cannot
     // set headers on a WebSocket); a browser Origin that is neither ours nor allowed is refused.
     WsUpgrade upgrade;

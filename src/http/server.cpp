@@ -329,6 +329,9 @@ private:
         if (auto fast = server_.pipeline.try_fast_path(route_, req_)) {
             return respond(std::move(*fast));
         }
+        if (route_->deferred && server_.pipeline.try_deferred(route_, req_, answer_later())) {
+            return;
+        }
         if (server_.blocking_queued.fetch_add(1) >= kBlockingQueueLimit) {
             server_.blocking_queued.fetch_sub(1);
             return respond(Response::error(core::unavailable("the server is busy; try again shortly")));
@@ -340,6 +343,17 @@ private:
                 self->respond(std::move(res));
             });
         });
+    }
+
+    // For work that answers later from another thread (say the DB writer): the answer comes back
+    // to this connection's strand, and no pool thread is held while it waits.
+    Respond answer_later()
+    {
+        return [self = shared_from_this()](Reply reply) {
+            net::post(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {
+                self->respond(reply ? std::move(*reply) : Response::error(reply.error()));
+            });
+        };
     }
 
     template <class Header>

@@ -114,6 +114,19 @@ read_purchase(const Request& req)
     return out;
 }
 
+Reply
+purchase_reply(core::Result<Answer> answer, const std::optional<std::string>& idempotency_key)
+{
+    if (!answer) {
+        return answer.error();
+    }
+    Response res = Response::text(answer->status, std::move(answer->body), "application/json; charset=utf-8");
+    if (idempotency_key) {
+        res.with_header("Idempotency-Key", *idempotency_key);
+    }
+    return res;
+}
+
 void
 add_schemas(http::Router& router)
 {
@@ -179,20 +192,30 @@ PurchasesModule::register_routes(http::Router& router)
                 .doc = {.summary = "Buy licenses (one item or a cart); Idempotency-Key makes retries safe",
                         .tag = "purchases", .request = "PurchaseRequest",
                         .responses = {{201, "Purchase"}, {402, "Error"}, {409, "Error"}, {422, "Error"}, {503, "Error"}}},
+                // A sale that settles at once waits for its group commit without holding a thread;
+                // one that waits on the provider (Stripe) goes to the handler on the pool.
                 .handler = [&service](const Request& req) -> Reply {
                     auto request = read_purchase(req);
                     if (!request) {
                         return request.error();
                     }
-                    auto answer = service.buy(req.user(), *request);
-                    if (!answer) {
-                        return answer.error();
+                    return purchase_reply(service.buy(req.user(), *request), request->idempotency_key);
+                },
+                .deferred = [&service](const Request& req, const http::Respond& respond) {
+                    auto request = read_purchase(req);
+                    if (!request) {
+                        respond(request.error());
+                        return true;
                     }
-                    Response res = Response::text(answer->status, answer->body, "application/json; charset=utf-8");
-                    if (request->idempotency_key) {
-                        res.with_header("Idempotency-Key", *request->idempotency_key);
+                    if (!service.settles_at_once(*request)) {
+                        return false;
                     }
-                    return res;
+                    auto key = request->idempotency_key;
+                    service.buy_queued(req.user(), std::move(*request),
+                                       [respond, key = std::move(key)](core::Result<Answer> answer) {
+                                           respond(purchase_reply(std::move(answer), key));
+                                       });
+                    return true;
                 }});
     router.add({.method = "GET", .path = "/api/purchases", .auth = Auth::kRequired,
                 .doc = {.summary = "My purchases", .tag = "purchases", .responses = {{200, "PurchaseList"}},

@@ -13,6 +13,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,6 +48,13 @@ public:
             std::map<std::string, std::unique_ptr<PaymentProvider>> providers, std::string webhook_secret);
 
     core::Result<Answer> buy(const http::Principal& who, const PurchaseRequest& request);
+    // True when buy() settles the request in one write, with no provider round trip (the test
+    // provider); buy_queued() then does the same without holding the caller's thread.
+    bool settles_at_once(const PurchaseRequest& request) const;
+    // Queues the sale on the writer and returns at once; done(answer) runs on the writer thread
+    // after the commit. Only for requests that settle at once.
+    void buy_queued(const http::Principal& who, PurchaseRequest request,
+                    std::function<void(core::Result<Answer>)> done);
     core::Result<boost::json::object> get(const http::Principal& who, const std::string& purchase_id) const;
     core::Result<boost::json::object> list_mine(const std::string& buyer_id, int limit,
                                                 const std::optional<std::string>& cursor) const;
@@ -65,11 +73,18 @@ private:
     struct Priced {
         beats::BeatInfo beat;
         beats::License license;
+        std::string files;  // license.files as the JSON the item and license rows keep
+    };
+    // How a purchase is recorded: pending, or settled at once (completed or declined).
+    struct Settled {
+        std::string status;
+        std::optional<std::string> provider_ref = std::nullopt;
+        std::optional<std::int64_t> completed_ms = std::nullopt;
     };
     core::Result<std::optional<Answer>> replay(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request);
     core::Result<std::vector<Priced>> price(core::Tx& tx, const http::Principal& who, const std::vector<CartItem>& items);
     void insert(core::Tx& tx, const std::string& id, const http::Principal& who, const std::vector<Priced>& items,
-                const std::string& provider, const std::string& status);
+                const std::string& provider, const Settled& settled);
     void remember(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request, const Answer& answer,
                   const std::string& purchase_id);
     core::Result<Answer> settle_now(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request,
@@ -79,12 +94,13 @@ private:
     core::Result<void> complete(core::Tx& tx, const std::string& purchase_id, const std::string& payment_ref);
     core::Result<void> decline(core::Tx& tx, const std::string& purchase_id, const std::string& reason);
     core::Result<void> revoke(core::Tx& tx, const std::string& purchase_id);
-    void count(const std::string& status);
 
     core::Db& db_;
     users::UsersModule& users_;
     beats::BeatsModule& beats_;
-    core::Metrics& metrics_;
+    core::Counter& completed_;
+    core::Counter& declined_;
+    core::Counter& refunded_;
     const std::string& secret_;
     std::map<std::string, std::unique_ptr<PaymentProvider>> providers_;
     std::string webhook_secret_;

@@ -1,0 +1,70 @@
+#include "core/checkpointer.hpp"
+
+#include "core/log.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+namespace bb::core {
+namespace {
+constexpr int kCheckpointPages = 1000;  // SQLite's own automatic threshold
+}  // namespace
+
+Checkpointer::Checkpointer(const std::string& path, SQLite::Database& writer)
+    : writer_(writer), conn_(std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE))
+{
+    // FULL like the writer: the checkpoint syncs the WAL before it copies, and the database after.
+    conn_->exec("PRAGMA synchronous = FULL");
+    thread_ = std::thread([this] { run(); });
+    // Replaces the writer's automatic checkpoint (sqlite3_wal_hook holds one callback).
+    sqlite3_wal_hook(writer.getHandle(), &Checkpointer::on_commit, this);
+}
+
+// Called once the writer has stopped writing.
+Checkpointer::~Checkpointer()
+{
+    sqlite3_wal_hook(writer_.getHandle(), nullptr, nullptr);
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+// Runs on the writer thread after each commit: only flags the work.
+int
+Checkpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages)
+{
+    if (wal_pages >= kCheckpointPages) {
+        auto* c = static_cast<Checkpointer*>(self);
+        {
+            std::lock_guard lock(c->mutex_);
+            c->due_ = true;
+        }
+        c->cv_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void
+Checkpointer::run()
+{
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        cv_.wait(lock, [&] { return due_ || stopping_; });
+        if (stopping_) {
+            return;
+        }
+        due_ = false;
+        lock.unlock();
+        // PASSIVE: copies what no reader still needs and never blocks the writer or readers.
+        const int rc = sqlite3_wal_checkpoint_v2(conn_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            log::warn("db", "checkpoint failed", {{"error", sqlite3_errstr(rc)}});
+        }
+        lock.lock();
+    }
+}
+
+}  // namespace bb::core
