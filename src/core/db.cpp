@@ -120,6 +120,25 @@ struct Db::Pending {
     const std::function<bool(Tx&)>* fn = nullptr;
     std::binary_semaphore done{0};
     std::string failure;  // set when the batch could not commit
+    // write_async: the Pending is on the heap and owns its callbacks.
+    std::function<bool(Tx&)> owned_fn;
+    std::function<void(const std::string&)> on_done;
+    bool async = false;
+
+    // The write has committed or failed: wake the caller, or run its callback and free this.
+    void finish()
+    {
+        if (!async) {
+            done.release();
+            return;
+        }
+        try {
+            on_done(failure);
+        } catch (const std::exception& e) {
+            log::error("db", "write callback failed", {{"error", e.what()}});
+        }
+        delete this;
+    }
 };
 
 struct Db::State {
@@ -181,18 +200,40 @@ Db::submit(const std::function<bool(Tx&)>& fn)
 {
     Pending pending;
     pending.fn = &fn;
+    enqueue(&pending);
+    pending.done.acquire();
+    if (!pending.failure.empty()) {
+        throw std::runtime_error("database write failed: " + pending.failure);
+    }
+}
+
+void
+Db::write_async(std::function<bool(Tx&)> fn, std::function<void(const std::string& failure)> done)
+{
+    auto* pending = new Pending;
+    pending->async = true;
+    pending->owned_fn = std::move(fn);
+    pending->fn = &pending->owned_fn;
+    pending->on_done = std::move(done);
+    try {
+        enqueue(pending);
+    } catch (...) {
+        delete pending;
+        throw;
+    }
+}
+
+void
+Db::enqueue(Pending* pending)
+{
     {
         std::lock_guard lock(state_->queue_mutex);
         if (state_->closing) {
             throw std::runtime_error("database is closed");
         }
-        state_->queue.push_back(&pending);
+        state_->queue.push_back(pending);
     }
     state_->queue_cv.notify_one();
-    pending.done.acquire();
-    if (!pending.failure.empty()) {
-        throw std::runtime_error("database write failed: " + pending.failure);
-    }
 }
 
 void
@@ -283,18 +324,25 @@ Db::run_batch(std::vector<Pending*>& batch)
         }
         for (Pending* p : writes) {
             p->failure = e.what();
-            p->done.release();
+            p->finish();
         }
         return;
     }
     // Hooks (cache invalidation, wake-ups) run before callers resume, so a caller's next read
     // already sees their effect.
-    for (auto& hook : hooks) {
-        try {
-            hook();
-        } catch (const std::exception& e) {
-            log::error("db", "after-commit hook failed", {{"error", e.what()}});
+    const std::function<void()> run_hooks = [&hooks] {
+        for (auto& hook : hooks) {
+            try {
+                hook();
+            } catch (const std::exception& e) {
+                log::error("db", "after-commit hook failed", {{"error", e.what()}});
+            }
         }
+    };
+    if (around_hooks_ && !hooks.empty()) {
+        around_hooks_(run_hooks);
+    } else {
+        run_hooks();
     }
     if (published && on_published_) {
         on_published_();
@@ -303,7 +351,7 @@ Db::run_batch(std::vector<Pending*>& batch)
         on_enqueued_();
     }
     for (Pending* p : writes) {
-        p->done.release();
+        p->finish();
     }
 }
 

@@ -146,6 +146,12 @@ public:
     template <class F>
     auto write(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
+    // Like write, without waiting: fn(Tx&) runs on the writer thread in submission order, and
+    // done(failure) runs there after the commit (failure empty) or the rollback. For a stream of
+    // writes from one caller (a socket's messages): they share commits instead of each waiting
+    // for its own. fn returns false to roll its changes back.
+    void write_async(std::function<bool(Tx&)> fn, std::function<void(const std::string& failure)> done);
+
     // Runs fn(Conn&) with a read-only connection on this thread.
     template <class F>
     auto read(F&& fn) -> std::invoke_result_t<F&, Conn&>;
@@ -153,6 +159,9 @@ public:
     // Called after a commit that published events / enqueued jobs.
     void on_published(std::function<void()> fn) { on_published_ = std::move(fn); }
     void on_enqueued(std::function<void()> fn) { on_enqueued_ = std::move(fn); }
+    // Wraps the running of one commit's after-commit hooks (all of them, as one call), so that
+    // what they send can be gathered: the WebSocket cork (app.cpp).
+    void around_hooks(std::function<void(const std::function<void()>&)> fn) { around_hooks_ = std::move(fn); }
 
     // Truncates the WAL when no reader holds it (runs on the writer thread).
     void checkpoint();
@@ -165,6 +174,7 @@ private:
     struct Pending;
     // Returns false when the callback wants its changes rolled back.
     void submit(const std::function<bool(Tx&)>& fn);
+    void enqueue(Pending* pending);
     Conn& acquire_reader();
     void release_reader(Conn& conn);
     void writer_loop();
@@ -174,6 +184,7 @@ private:
     std::unique_ptr<State> state_;
     std::function<void()> on_published_;
     std::function<void()> on_enqueued_;
+    std::function<void(const std::function<void()>&)> around_hooks_;
 };
 
 template <class F>
