@@ -87,7 +87,7 @@ idle_room=$(new_room "bench idle")
 fan_room=$(new_room "bench fan-out")
 [ -n "$idle_room" ] && [ "$idle_room" != null ] && [ -n "$fan_room" ] && [ "$fan_room" != null ] ||
   { echo "bench: creating the rooms failed" >&2; exit 1; }
-ws_base="ws://127.0.0.1:$port/api/forums/connect"
+ws_base="ws://${base#http://}/api/forums/connect"  # base is set by start_backbeat
 drive backbeat "$pid" "$ws_base?roomId=$idle_room&token=$token" "$ws_base?roomId=$fan_room&token=$token"
 
 kill -TERM "$pid"

@@ -124,6 +124,12 @@ App::open()
     state_->bus = std::make_unique<EventBus>(*state_->db);
     state_->jobs = std::make_unique<JobRunner>(*state_->db, config_.job_workers > 0 ? config_.job_workers : cores());
     state_->db->on_published([bus = state_->bus.get()] { bus->wake(); });
+    // A commit carries many writes (group commit); their broadcasts to one socket leave in one
+    // write instead of one per message.
+    state_->db->around_hooks([](const std::function<void()>& run) {
+        http::WsCork cork;
+        run();
+    });
     state_->db->on_enqueued([jobs = state_->jobs.get()] { jobs->wake(); });
     state_->services = std::make_unique<Services>(
         Services{config_, *state_->db, *state_->bus, *state_->jobs, state_->metrics, state_->secret, state_->hub});

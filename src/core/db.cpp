@@ -311,12 +311,19 @@ Db::run_batch(std::vector<Work*>& batch)
     }
     // Hooks (cache invalidation, wake-ups) run before callers resume, so a caller's next read
     // already sees their effect.
-    for (auto& hook : hooks) {
-        try {
-            hook();
-        } catch (const std::exception& e) {
-            log::error("db", "after-commit hook failed", {{"error", e.what()}});
+    const std::function<void()> run_hooks = [&hooks] {
+        for (auto& hook : hooks) {
+            try {
+                hook();
+            } catch (const std::exception& e) {
+                log::error("db", "after-commit hook failed", {{"error", e.what()}});
+            }
         }
+    };
+    if (around_hooks_ && !hooks.empty()) {
+        around_hooks_(run_hooks);
+    } else {
+        run_hooks();
     }
     if (published && on_published_) {
         on_published_();

@@ -169,6 +169,9 @@ public:
     // Called after a commit that published events / enqueued jobs.
     void on_published(std::function<void()> fn) { on_published_ = std::move(fn); }
     void on_enqueued(std::function<void()> fn) { on_enqueued_ = std::move(fn); }
+    // Wraps the running of one commit's after-commit hooks (all of them, as one call), so that
+    // what they send can be gathered: the WebSocket cork (app.cpp).
+    void around_hooks(std::function<void(const std::function<void()>&)> fn) { around_hooks_ = std::move(fn); }
 
     // Truncates the WAL when no reader holds it (runs on the writer thread).
     void checkpoint();
@@ -206,6 +209,7 @@ private:
     std::unique_ptr<State> state_;
     std::function<void()> on_published_;
     std::function<void()> on_enqueued_;
+    std::function<void(const std::function<void()>&)> around_hooks_;
 };
 
 template <class F>

@@ -83,6 +83,7 @@ struct Server::Impl {
     net::thread_pool blocking;
     net::steady_timer drain_timer{ioc};
     net::steady_timer sweep_timer{ioc};
+    int sweeps = 0;
 
     Impl(Options o, const Router& r, core::Metrics& m, WsHub& h)
         : options(std::move(o)),
@@ -643,6 +644,9 @@ Server::Impl::sweep()
                     s->close_if_overdue(now);
                 }
             }
+        }
+        if (++sweeps % 5 == 0) {
+            sweep_ws_sessions(hub);  // pings and timeouts are minutes and seconds long: every 5 s will do
         }
         sweep();
     });

@@ -14,6 +14,21 @@
 
 namespace bb::http {
 
+// While one is alive on a thread, the frames this thread sends wait, and each connection's go out
+// together (one write for up to 32) when the outermost cork ends: a commit's several messages to
+// a room cost one write per member instead of one per message. Frames from other threads are
+// not held.
+class WsCork {
+public:
+    WsCork();
+    ~WsCork();
+    WsCork(const WsCork&) = delete;
+    WsCork& operator=(const WsCork&) = delete;
+
+private:
+    bool outermost_;
+};
+
 class WsHub {
 public:
     static constexpr const char* kEveryone = "all";  // every open connection is in this group
@@ -30,14 +45,14 @@ public:
     void close_account(const std::string& user_id, int code, const std::string& reason);
     void close_all(int code, const std::string& reason);
     std::int64_t connections() const { return connections_.load(); }
+    // The live members of a group, copied under the lock (to be used outside it).
+    std::vector<std::shared_ptr<WsConnection>> members(const std::string& group) const;
 
     // The session's own bookkeeping (ws_session.cpp).
     void opened() { connections_.fetch_add(1); }
     void closed() { connections_.fetch_sub(1); }
 
 private:
-    std::vector<std::shared_ptr<WsConnection>> members(const std::string& group) const;
-
     mutable std::mutex mutex_;
     std::map<std::string, std::map<std::uint64_t, std::weak_ptr<WsConnection>>, std::less<>> groups_;
     std::map<std::uint64_t, std::set<std::string>> memberships_;

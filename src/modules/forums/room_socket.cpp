@@ -61,14 +61,32 @@ RoomSocket::on_message(const std::shared_ptr<http::WsConnection>& conn, std::str
         return send_error(conn, "invalid_message",
                           "\"message\" must be 1 to " + std::to_string(kMaxMessage) + " characters");
     }
-    try {
-        auto posted = service_.post(room_id_, conn->principal().user_id, username_, body);
-        if (!posted) {
-            return send_error(conn, posted.error().slug, posted.error().message);
+    // Not waiting for each commit: a member's messages queue on the writer in order and share
+    // commits (each is broadcast once committed). Past kMaxInFlight the socket waits for its
+    // commits, so one flooding member cannot queue writes without bound.
+    auto report = [conn, room_id = room_id_](core::Result<void> posted) {
+        if (posted) {
+            return;
         }
+        if (posted.error().code == core::Code::kInternal) {
+            core::log::error("forums", "storing a message failed",
+                             {{"room_id", room_id}, {"error", posted.error().message}});
+            return send_error(conn, "internal", "the message could not be stored; try again");
+        }
+        send_error(conn, posted.error().slug, posted.error().message);
+    };
+    try {
+        if (in_flight_->load() >= kMaxInFlight) {
+            return report(service_.post(room_id_, conn->principal().user_id, username_, body));
+        }
+        in_flight_->fetch_add(1);
+        service_.post_async(room_id_, conn->principal().user_id, username_, body,
+                            [report, in_flight = in_flight_](core::Result<void> posted) {
+                                in_flight->fetch_sub(1);
+                                report(std::move(posted));
+                            });
     } catch (const std::exception& e) {
-        core::log::error("forums", "storing a message failed", {{"room_id", room_id_}, {"error", e.what()}});
-        send_error(conn, "internal", "the message could not be stored; try again");
+        report(core::internal(e.what()));
     }
 }
 

@@ -4,6 +4,8 @@
 // {"type": "error"} frame (the socket stays open).
 #include "http/websocket.hpp"
 
+#include <atomic>
+#include <memory>
 #include <string>
 
 namespace bb::forums {
@@ -18,7 +20,10 @@ public:
     void on_message(const std::shared_ptr<http::WsConnection>& conn, std::string_view text) override;
 
 private:
+    static constexpr int kMaxInFlight = 256;  // messages stored but not yet committed, per socket
+
     Service& service_;
+    std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
     std::string room_id_;
     std::string username_;
 };

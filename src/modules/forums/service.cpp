@@ -258,30 +258,44 @@ Service::history(const std::string& room_id, int limit, const std::optional<std:
 }
 
 core::Result<void>
+Service::store(core::Tx& tx, const std::string& room_id, const std::string& user_id, const std::string& username,
+               const std::string& message)
+{
+    auto open = tx.query(kRoomIsOpen);
+    open.bind(room_id);
+    if (!open.step()) {
+        return core::conflict("room_closed", "this room is closed");
+    }
+    const auto id = core::new_id();
+    const auto now = core::clock::now_ms();
+    tx.query(kInsertMessage).bind(id, room_id, user_id, username, message, now).exec();
+    // One buffer for every member; sent in commit order, after the commit.
+    auto frame = std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
+        {"type", "forum.message"},
+        {"message_id", id},
+        {"room_id", room_id},
+        {"user_id", user_id},
+        {"username", username},
+        {"message", message},
+        {"created_at", core::clock::rfc3339(now)}}));
+    tx.after_commit([&hub = hub_, group = room_group(room_id), frame] { hub.send(group, frame); });
+    return {};
+}
+
+core::Result<void>
 Service::post(const std::string& room_id, const std::string& user_id, const std::string& username,
               const std::string& message)
 {
-    return db_.write([&](core::Tx& tx) -> core::Result<void> {
-        auto open = tx.query(kRoomIsOpen);
-        open.bind(room_id);
-        if (!open.step()) {
-            return core::conflict("room_closed", "this room is closed");
-        }
-        const auto id = core::new_id();
-        const auto now = core::clock::now_ms();
-        tx.query(kInsertMessage).bind(id, room_id, user_id, username, message, now).exec();
-        // One buffer for every member; sent in commit order, after the commit.
-        auto frame = std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
-            {"type", "forum.message"},
-            {"message_id", id},
-            {"room_id", room_id},
-            {"user_id", user_id},
-            {"username", username},
-            {"message", message},
-            {"created_at", core::clock::rfc3339(now)}}));
-        tx.after_commit([&hub = hub_, group = room_group(room_id), frame] { hub.send(group, frame); });
-        return {};
-    });
+    return db_.write([&](core::Tx& tx) { return store(tx, room_id, user_id, username, message); });
+}
+
+void
+Service::post_async(const std::string& room_id, const std::string& user_id, const std::string& username,
+                    const std::string& message, std::function<void(core::Result<void>)> done)
+{
+    db_.write_async([this, room_id, user_id, username, message](
+                        core::Tx& tx) { return store(tx, room_id, user_id, username, message); },
+                    std::move(done));
 }
 
 }  // namespace bb::forums

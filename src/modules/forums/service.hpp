@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -64,12 +65,18 @@ public:
     // Stores a message and, once committed, sends it to everyone in the room.
     core::Result<void> post(const std::string& room_id, const std::string& user_id, const std::string& username,
                             const std::string& message);
+    // The same without waiting for the commit, so a member's messages share commits: done gets
+    // the outcome on the database's writer thread (after the broadcast; keep it short).
+    void post_async(const std::string& room_id, const std::string& user_id, const std::string& username,
+                    const std::string& message, std::function<void(core::Result<void>)> done);
     std::optional<std::string> username_of(const std::string& user_id) const;
 
     http::WsHub& hub() { return hub_; }
 
 private:
     boost::json::object to_json(const Room& room) const;
+    core::Result<void> store(core::Tx& tx, const std::string& room_id, const std::string& user_id,
+                             const std::string& username, const std::string& message);
     std::optional<Room> find(const std::string& room_id) const;
 
     core::Db& db_;

@@ -6,6 +6,7 @@
 
 #include <SQLiteCpp/Exception.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -307,6 +308,53 @@ TEST_CASE_FIXTURE(DbFixture, "a unique violation in one queued write does not un
     }
     CHECK(unique_failures.load() == 1);
     CHECK(items() == 3);
+}
+
+TEST_CASE_FIXTURE(DbFixture, "write_async: in order, hooks before done, a rolled-back one reported alone") {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::string> seen;
+    int done = 0;
+    auto finished = [&](std::string what) {
+        return [&, what](Result<void> result) {
+            std::lock_guard lock(m);
+            seen.push_back(what + (result ? "" : " failed"));
+            ++done;
+            cv.notify_all();
+        };
+    };
+    for (int i = 0; i < 20; ++i) {
+        const auto name = "x" + std::to_string(i);
+        db->write_async(
+            [&, name, i](Tx& tx) -> Result<void> {
+                insert(tx, name, i);
+                tx.after_commit([&, name] {
+                    std::lock_guard lock(m);
+                    seen.push_back("hook " + name);
+                });
+                if (i == 7) {
+                    return bb::core::internal("the eighth asks to be rolled back");
+                }
+                return {};
+            },
+            finished(name));
+    }
+    std::unique_lock lock(m);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return done == 20; });
+    REQUIRE(done == 20);
+    // Each write's hook comes before its done, and writes keep their order.
+    std::vector<std::string> dones;
+    for (const auto& s : seen) {
+        if (s.rfind("hook ", 0) != 0) {
+            dones.push_back(s);
+        }
+    }
+    CHECK(dones.front() == "x0");
+    CHECK(dones.back() == "x19");
+    CHECK(std::find(seen.begin(), seen.end(), "hook x7") == seen.end());
+    CHECK(std::find(seen.begin(), seen.end(), "hook x3") < std::find(seen.begin(), seen.end(), "x3"));
+    lock.unlock();
+    CHECK(items() == 19);
 }
 
 TEST_CASE_FIXTURE(DbFixture, "writes after close throw") {

@@ -1,0 +1,141 @@
+#include "http/ws_frame.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+
+namespace {
+
+using namespace bb::http::ws;
+
+// A client frame: masked, as browsers send them.
+std::string
+client_frame(std::uint8_t first, std::string_view payload, std::uint32_t mask = 0x11223344)
+{
+    std::string out;
+    out.push_back(static_cast<char>(first));
+    if (payload.size() < 126) {
+        out.push_back(static_cast<char>(0x80 | payload.size()));
+    } else if (payload.size() <= 0xFFFF) {
+        out.push_back(static_cast<char>(0x80 | 126));
+        out.push_back(static_cast<char>(payload.size() >> 8));
+        out.push_back(static_cast<char>(payload.size() & 0xFF));
+    } else {
+        out.push_back(static_cast<char>(0x80 | 127));
+        for (int i = 0; i < 8; ++i) {
+            out.push_back(static_cast<char>(static_cast<std::uint64_t>(payload.size()) >> (56 - 8 * i)));
+        }
+    }
+    const char key[4] = {static_cast<char>(mask >> 24), static_cast<char>(mask >> 16), static_cast<char>(mask >> 8),
+                         static_cast<char>(mask)};
+    out.append(key, 4);
+    for (std::size_t i = 0; i < payload.size(); ++i) {
+        out.push_back(static_cast<char>(payload[i] ^ key[i & 3]));
+    }
+    return out;
+}
+
+Parsed
+parse(std::string& bytes, Frame& frame, std::size_t& used, std::uint16_t& code, std::size_t max = 64 * 1024)
+{
+    return parse_frame(bytes.data(), bytes.size(), max, frame, used, code);
+}
+
+}  // namespace
+
+TEST_CASE("write_header picks the 7, 16 and 64 bit lengths")
+{
+    std::uint8_t h[kMaxHeader];
+    CHECK(write_header(h, Opcode::kText, 5) == 2);
+    CHECK(h[0] == 0x81);
+    CHECK(h[1] == 5);
+    CHECK(write_header(h, Opcode::kText, 300) == 4);
+    CHECK(h[1] == 126);
+    CHECK(((h[2] << 8) | h[3]) == 300);
+    CHECK(write_header(h, Opcode::kClose, 70000) == 10);
+    CHECK(h[0] == 0x88);
+    CHECK(h[1] == 127);
+    CHECK(h[7] == 0x01);
+    CHECK(h[8] == 0x11);
+    CHECK(h[9] == 0x70);
+}
+
+TEST_CASE("a masked client frame is unmasked in place")
+{
+    auto bytes = client_frame(0x81, R"({"message":"hi"})") + "rest";
+    Frame f;
+    std::size_t used = 0;
+    std::uint16_t code = 0;
+    REQUIRE(parse(bytes, f, used, code) == Parsed::kFrame);
+    CHECK(f.fin);
+    CHECK(f.op == Opcode::kText);
+    CHECK(f.payload == R"({"message":"hi"})");
+    CHECK(used == bytes.size() - 4);
+}
+
+TEST_CASE("a frame cut anywhere asks for more")
+{
+    const auto whole = client_frame(0x81, std::string(300, 'a'));
+    for (std::size_t cut = 0; cut < whole.size(); ++cut) {
+        auto part = whole.substr(0, cut);
+        Frame f;
+        std::size_t used = 0;
+        std::uint16_t code = 0;
+        CHECK(parse(part, f, used, code) == Parsed::kNeedMore);
+    }
+}
+
+TEST_CASE("protocol errors and the size limit")
+{
+    Frame f;
+    std::size_t used = 0;
+    std::uint16_t code = 0;
+    SUBCASE("an unmasked frame")
+    {
+        std::string bytes = "\x81\x02hi";
+        CHECK(parse(bytes, f, used, code) == Parsed::kError);
+        CHECK(code == kCloseProtocolError);
+    }
+    SUBCASE("an RSV bit")
+    {
+        auto bytes = client_frame(0xC1, "hi");
+        CHECK(parse(bytes, f, used, code) == Parsed::kError);
+        CHECK(code == kCloseProtocolError);
+    }
+    SUBCASE("an unknown opcode")
+    {
+        auto bytes = client_frame(0x83, "hi");
+        CHECK(parse(bytes, f, used, code) == Parsed::kError);
+    }
+    SUBCASE("a fragmented ping")
+    {
+        auto bytes = client_frame(0x09, "hi");
+        CHECK(parse(bytes, f, used, code) == Parsed::kError);
+    }
+    SUBCASE("too big is known from the header alone")
+    {
+        auto bytes = client_frame(0x81, std::string(1024 * 1024, 'x')).substr(0, 14);
+        CHECK(parse(bytes, f, used, code) == Parsed::kError);
+        CHECK(code == kCloseTooBig);
+    }
+}
+
+TEST_CASE("close_body carries the code and a short reason")
+{
+    const auto body = close_body(1008, std::string(200, 'r'));
+    CHECK(body.size() == 125);
+    CHECK(static_cast<std::uint8_t>(body[0]) == 0x03);
+    CHECK(static_cast<std::uint8_t>(body[1]) == 0xF0);
+}
+
+TEST_CASE("valid_utf8")
+{
+    CHECK(valid_utf8("plain ascii, long enough to take the fast path"));
+    CHECK(valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x8E\xB5"));
+    CHECK_FALSE(valid_utf8("\xC3"));
+    CHECK_FALSE(valid_utf8("\xC0\xAF"));          // overlong
+    CHECK_FALSE(valid_utf8("\xED\xA0\x80"));      // a surrogate
+    CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+    CHECK_FALSE(valid_utf8("abcdefgh\xFF"));
+}
