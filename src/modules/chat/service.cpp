@@ -49,12 +49,6 @@ read_message(core::Query& q)
     return {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5)};
 }
 
-core::Error
-invalid_cursor()
-{
-    return core::bad_request("invalid_cursor", "the cursor was not issued by this server");
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
