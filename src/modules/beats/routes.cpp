@@ -35,6 +35,19 @@ playback_json(const PlaybackEvent& e)
             {"created_at", core::clock::rfc3339(e.created_ms)}};
 }
 
+// A list answer: {"<key>": [to_json(item)...], "next_cursor": ...}.
+template <class Items, class ToJson>
+Response
+list_response(const char* key, const Items& items, const std::optional<std::string>& next, ToJson to_json)
+{
+    boost::json::array out;
+    for (const auto& item : items) {
+        out.push_back(to_json(item));
+    }
+    return Response::json(200, {{key, std::move(out)},
+                                {"next_cursor", next ? boost::json::value(*next) : boost::json::value(nullptr)}});
+}
+
 core::Result<SearchQuery>
 read_search(const Request& req)
 {
@@ -187,13 +200,7 @@ register_routes(http::Router& router, Service& service)
                     if (!page) {
                         return page.error();
                     }
-                    boost::json::array beats;
-                    for (const auto& beat : page->beats) {
-                        beats.push_back(beat_json(beat));
-                    }
-                    return Response::json(200, {{"beats", std::move(beats)},
-                                                {"next_cursor", page->next_cursor ? boost::json::value(*page->next_cursor)
-                                                                                  : boost::json::value(nullptr)}});
+                    return list_response("beats", page->beats, page->next_cursor, beat_json);
                 }});
 
     router.add({.method = "GET", .path = "/api/beats/{beat_id}",
@@ -361,13 +368,7 @@ register_routes(http::Router& router, Service& service)
                     if (!page) {
                         return page.error();
                     }
-                    boost::json::array history;
-                    for (const auto& e : page->first) {
-                        history.push_back(playback_json(e));
-                    }
-                    return Response::json(200, {{"history", std::move(history)},
-                                                {"next_cursor", page->second ? boost::json::value(*page->second)
-                                                                             : boost::json::value(nullptr)}});
+                    return list_response("history", page->first, page->second, playback_json);
                 }});
 }
 
