@@ -60,6 +60,14 @@ describe('web UI', { timeout: 300000 }, () => {
     });
   }
 
+  // From the store, by search, as a buyer would come back to it.
+  async function openBeatPage(page) {
+    await page.goto('/');
+    await page.getByRole('searchbox', { name: 'Search beats' }).last().fill(word);
+    await page.locator('.card', { hasText: title }).getByRole('link', { name: title }).click();
+    await page.getByRole('heading', { name: title }).waitFor(LIVE);
+  }
+
   async function signUp(who, username) {
     const { page } = who;
     await page.goto('/signup');
@@ -179,9 +187,7 @@ describe('web UI', { timeout: 300000 }, () => {
 
   step('lets them chat live', async () => {
     const { page } = buyer;
-    await page.goto('/');
-    await page.getByRole('searchbox', { name: 'Search beats' }).last().fill(word);
-    await page.locator('.card', { hasText: title }).getByRole('link', { name: title }).click();
+    await openBeatPage(page);
     await page.getByRole('link', { name: 'Message the producer' }).click();
     await page.getByRole('textbox', { name: `Message to ${producerName}` }).fill('Hi! Can I get the stems?');
     await page.getByRole('button', { name: 'Send' }).click();
@@ -204,9 +210,7 @@ describe('web UI', { timeout: 300000 }, () => {
   step('shows a review with <script> in it as text', async () => {
     const { page } = buyer;
     const evil = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> loved it';
-    await page.goto('/');
-    await page.getByRole('searchbox', { name: 'Search beats' }).last().fill(word);
-    await page.locator('.card', { hasText: title }).getByRole('link', { name: title }).click();
+    await openBeatPage(page);
     await page.getByRole('radio', { name: '4 stars' }).check({ force: true });
     await page.getByLabel('Review', { exact: true }).fill(evil);
     await page.getByRole('button', { name: 'Post review' }).click();
@@ -241,9 +245,7 @@ describe('web UI', { timeout: 300000 }, () => {
   });
 
   step('broadcasts a beat’s room between them', async () => {
-    await buyer.page.goto('/');
-    await buyer.page.getByRole('searchbox', { name: 'Search beats' }).last().fill(word);
-    await buyer.page.locator('.card', { hasText: title }).getByRole('link', { name: title }).click();
+    await openBeatPage(buyer.page);
     const { page } = buyer;
     await page.getByRole('button', { name: 'Join the beat’s room' }).click();
     await page.getByText('Connected: messages appear live.').waitFor(LIVE);
