@@ -127,6 +127,7 @@ describe('web UI', { timeout: 300000 }, () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.locator('.processing .state', { hasText: 'processing' }).or(page.locator('.processing .state', { hasText: 'ready' })).waitFor(LIVE);
     await page.locator('.processing[data-status="ready"]').waitFor({ timeout: 60000 });
+    await page.locator('#bell-count', { hasText: '1' }).waitFor(LIVE);  // the producer is told it is ready
     await screenshot(page, '01-upload-ready');
     assert.deepEqual(producer.errors, []);
   });
@@ -158,7 +159,8 @@ describe('web UI', { timeout: 300000 }, () => {
   step('lets the buyer buy with tok_visa and download, and rings the producer’s bell live', async () => {
     await producer.page.getByRole('link', { name: 'Studio', exact: true }).click();
     await producer.page.locator('.summary', { hasText: '0 sales' }).waitFor(LIVE);
-    assert.equal(await producer.page.locator('#bell-count').isHidden(), true);
+    // One unread so far: "… is ready", from the upload.
+    assert.equal(await producer.page.locator('#bell-count').textContent(), '1');
 
     const { page } = buyer;
     await page.getByRole('button', { name: 'Buy Basic lease' }).click();
@@ -170,7 +172,7 @@ describe('web UI', { timeout: 300000 }, () => {
     const head = fs.readFileSync(saved).subarray(0, 3);
     assert.ok(head.toString('latin1') === 'ID3' || (head[0] === 0xff && (head[1] & 0xe0) === 0xe0), 'an MP3 file');
 
-    await producer.page.locator('#bell-count', { hasText: '1' }).waitFor(LIVE);
+    await producer.page.locator('#bell-count', { hasText: '2' }).waitFor(LIVE);
     await producer.page.getByRole('link', { name: 'Studio', exact: true }).click();
     await producer.page.locator('.summary', { hasText: '1 sale ·' }).waitFor(LIVE);
     await screenshot(producer.page, '04-studio-after-sale');

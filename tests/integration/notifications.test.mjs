@@ -278,6 +278,12 @@ describe('new beats', () => {
       const own = (await list(producer)).notifications;
       assert.equal(own.filter((x) => x.kind === 'follow').length, 3);
       assert.equal(own.filter((x) => x.kind === 'upload').length, 0);
+      // …and one "system" notification of its own: the beat is ready.
+      const ready = own.filter((x) => x.kind === 'system');
+      assert.equal(ready.length, 1, JSON.stringify(own));
+      assertItem(ready[0], 'system', 'ready notice');
+      assert.deepEqual(ready[0].data, { beat_id: beat.beat_id });
+      assert.match(ready[0].message, new RegExp(`${title}.*is ready`));
     } finally {
       await sock.close();
     }

@@ -3,6 +3,7 @@
 import { api, id, upload } from '../api.js';
 import { busy, field, formError, h, showErrors } from '../dom.js';
 import { licenseName } from '../licenses.js';
+import { onNotification } from '../live.js';
 
 const EXTRA_LICENSES = ['premium', 'unlimited', 'exclusive'];
 
@@ -14,9 +15,12 @@ function licenseRows() {
   });
 }
 
+// The producer's notification ("… is ready", "… could not be processed") says when to look; a
+// slow poll covers a moment without the socket.
 function watchProcessing(beat, status) {
   let timer = 0;
   let stopped = false;
+  const stopListening = onNotification((n) => { if (n.data?.beat_id === beat.beat_id) { clearTimeout(timer); check(); } });
   async function check() {
     if (stopped) return;
     try {
@@ -24,9 +28,10 @@ function watchProcessing(beat, status) {
       status.dataset.status = now.status;
       status.querySelector('.state').textContent = now.status;
       if (now.status === 'processing') {
-        timer = setTimeout(check, 1000);
+        timer = setTimeout(check, 3000);
         return;
       }
+      stopListening();
       status.querySelector('.detail').replaceChildren(now.status === 'ready'
         ? h('span', {}, 'The preview is ready. ', h('a', { href: `/beats/${id(now.beat_id)}` }, 'Open the beat page'), '.')
         : h('span', { class: 'form-error' }, now.failure_reason ?? 'Processing failed.'));
@@ -35,7 +40,7 @@ function watchProcessing(beat, status) {
     }
   }
   check();
-  return () => { stopped = true; clearTimeout(timer); };
+  return () => { stopped = true; clearTimeout(timer); stopListening(); };
 }
 
 export function render(view) {

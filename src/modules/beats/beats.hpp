@@ -23,7 +23,7 @@ namespace bb::beats {
 inline constexpr core::Topic kBeatCreated{"beat.created"};
 // Payload: {beat_id, producer_id, title, artist} (processing finished: the beat is in the store)
 inline constexpr core::Topic kBeatReady{"beat.ready"};
-// Payload: {beat_id, producer_id, reason}
+// Payload: {beat_id, producer_id, title, reason}
 inline constexpr core::Topic kBeatFailed{"beat.failed"};
 // Payload: {beat_id, producer_id}
 inline constexpr core::Topic kBeatDeleted{"beat.deleted"};

@@ -316,7 +316,7 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
             tx.query("UPDATE beats_beats SET status = 'failed', failure = ?, updated_ms = ? WHERE id = ?")
                 .bind(result.error().message, now, beat_id)
                 .exec();
-            tx.publish(kBeatFailed, {{"beat_id", beat_id}, {"producer_id", beat->producer_id},
+            tx.publish(kBeatFailed, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}, {"title", beat->title},
                                      {"reason", result.error().message}});
         } else {
             boost::json::array peaks;

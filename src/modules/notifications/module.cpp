@@ -108,6 +108,14 @@ struct NotificationsModule::Impl {
         return {};
     }
 
+    core::Result<void> on_beat_failed(const core::Event& e, core::Tx& tx)
+    {
+        store.add(tx, {text(e.payload, "producer_id"), "system",
+                       "\u201c" + text(e.payload, "title") + "\u201d could not be processed: " + text(e.payload, "reason"),
+                       {{"beat_id", text(e.payload, "beat_id")}}});
+        return {};
+    }
+
     core::Result<void> on_follow(const core::Event& e, core::Tx& tx)
     {
         const auto follower_id = text(e.payload, "follower_id");
@@ -116,9 +124,13 @@ struct NotificationsModule::Impl {
         return {};
     }
 
-    // A beat is ready: its followers are told by a job, one page of followers per transaction.
+    // A beat is ready: its producer is told at once (the upload screen waits for this), its
+    // followers by a job, one page of followers per transaction.
     core::Result<void> on_beat_ready(const core::Event& e, core::Tx& tx)
     {
+        store.add(tx, {text(e.payload, "producer_id"), "system",
+                       "\u201c" + text(e.payload, "title") + "\u201d is ready: its preview is in the store",
+                       {{"beat_id", text(e.payload, "beat_id")}}});
         tx.enqueue(kFanoutJob, {{"beat_id", text(e.payload, "beat_id")},
                                 {"producer_id", text(e.payload, "producer_id")},
                                 {"title", text(e.payload, "title")},
@@ -252,7 +264,7 @@ void
 NotificationsModule::register_routes(http::Router& router)
 {
     router.schema("NotificationData", R"({"type": "object", "description":
-        "By kind: purchase and sale {purchase_id, beat_id}, message {chat_id, message_id, sender}, upload {beat_id, producer_id}, review {review_id, beat_id}, follow {follower_id}.",
+        "By kind: purchase and sale {purchase_id, beat_id}, message {chat_id, message_id, sender}, upload {beat_id, producer_id}, review {review_id, beat_id}, follow {follower_id}, system {beat_id} (to the producer: the beat is ready, or could not be processed).",
         "properties": {"purchase_id": {"type": "string"}, "beat_id": {"type": "string"},
         "beat_ids": {"type": "array", "items": {"type": "string"}}, "chat_id": {"type": "string"},
         "message_id": {"type": "string"}, "sender": {"type": "string"}, "producer_id": {"type": "string"},
@@ -313,6 +325,8 @@ NotificationsModule::subscribe(core::EventBus& bus)
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_message(e, tx); });
     bus.subscribe(beats::kBeatReady, "notifications.on_beat_ready",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_beat_ready(e, tx); });
+    bus.subscribe(beats::kBeatFailed, "notifications.on_beat_failed",
+                  [&m](const core::Event& e, core::Tx& tx) { return m.on_beat_failed(e, tx); });
     bus.subscribe(reviews::kReviewCreated, "notifications.on_review_created",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_review(e, tx); });
     bus.subscribe(users::kUserFollowed, "notifications.on_user_followed",
