@@ -3,6 +3,7 @@
 // names the parameter when it is wrong.
 #include "core/error.hpp"
 #include "http/request.hpp"
+#include "http/response.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -18,6 +19,19 @@ struct Page {
     std::optional<std::string> cursor;
 };
 core::Result<Page> read_page(const Request& req);
+
+// A list answer: reads ?limit= and ?cursor=, then answers list(limit, cursor), a
+// Result<json object>, with 200 (or its error).
+template <class List>
+Reply
+list_reply(const Request& req, List&& list)
+{
+    auto page = read_page(req);
+    if (!page) {
+        return page.error();
+    }
+    return json_reply(200, list(page->limit, page->cursor));
+}
 
 class QueryInput {
 public:

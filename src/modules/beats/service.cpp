@@ -36,6 +36,20 @@ load(core::Query& q)
     return read_beat(q);
 }
 
+// A beat its producer (or an admin) may edit or delete: 404 when gone, 403 for anyone else.
+core::Result<Beat>
+load_to_change(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
+{
+    auto beat = load(tx.query(kSelectById).bind(beat_id));
+    if (!beat || beat->status == "deleted") {
+        return core::not_found("beat");
+    }
+    if (beat->producer_id != who.user_id && !who.is_admin()) {
+        return core::forbidden("only the beat's producer or an admin may change it");
+    }
+    return *beat;
+}
+
 std::string
 tags_json(const std::vector<std::string>& tags)
 {
@@ -376,12 +390,9 @@ core::Result<Beat>
 Service::update(const http::Principal& who, const std::string& beat_id, const BeatChanges& c)
 {
     return db_.write([&](core::Tx& tx) -> core::Result<Beat> {
-        auto beat = load(tx.query(kSelectById).bind(beat_id));
-        if (!beat || beat->status == "deleted") {
-            return core::not_found("beat");
-        }
-        if (beat->producer_id != who.user_id && !who.is_admin()) {
-            return core::forbidden("only the beat's producer may change it");
+        auto beat = load_to_change(tx, who, beat_id);
+        if (!beat) {
+            return beat.error();
         }
         if (c.title) beat->title = *c.title;
         if (c.artist) beat->artist = *c.artist;
@@ -451,12 +462,9 @@ core::Result<void>
 Service::remove(const http::Principal& who, const std::string& beat_id)
 {
     return db_.write([&](core::Tx& tx) -> core::Result<void> {
-        auto beat = load(tx.query(kSelectById).bind(beat_id));
-        if (!beat || beat->status == "deleted") {
-            return core::not_found("beat");
-        }
-        if (beat->producer_id != who.user_id && !who.is_admin()) {
-            return core::forbidden("only the beat's producer or an admin may delete it");
+        auto beat = load_to_change(tx, who, beat_id);
+        if (!beat) {
+            return beat.error();
         }
         const auto now = core::clock::now_ms();
         tx.query("UPDATE beats_beats SET status = 'deleted', deleted_ms = ?, updated_ms = ? WHERE id = ?")

@@ -54,16 +54,9 @@ send(Service& service, const Request& req)
 Reply
 messages(Service& service, const Request& req)
 {
-    auto paging = http::read_page(req);
-    if (!paging) {
-        return paging.error();
-    }
-    const auto& [limit, cursor] = *paging;
-    auto page = service.messages(req.user().user_id, std::string(req.param("chat_id")), limit, cursor);
-    if (!page) {
-        return page.error();
-    }
-    return Response::json(200, *page);
+    return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
+        return service.messages(req.user().user_id, std::string(req.param("chat_id")), limit, cursor);
+    });
 }
 
 Reply
@@ -72,16 +65,9 @@ history(Service& service, const Request& req)
     if (req.param("user_id") != req.user().user_id) {
         return core::forbidden("you may only read your own chats");
     }
-    auto paging = http::read_page(req);
-    if (!paging) {
-        return paging.error();
-    }
-    const auto& [limit, cursor] = *paging;
-    auto page = service.history(req.user().user_id, limit, cursor);
-    if (!page) {
-        return page.error();
-    }
-    return Response::json(200, *page);
+    return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
+        return service.history(req.user().user_id, limit, cursor);
+    });
 }
 
 Reply

@@ -57,26 +57,20 @@ struct ForumsModule::Impl {
 
     Reply list(const Request& req)
     {
-        auto paging = http::read_page(req);
-        if (!paging) {
-            return paging.error();
-        }
-        const auto& [limit, cursor] = *paging;
         std::optional<std::string> beat_id;
         if (auto param = req.query_param("beat_id"); param && !param->empty()) {
             beat_id = std::string(*param);
         }
-        return http::json_reply(200, service.list_active(beat_id, limit, cursor));
+        return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
+            return service.list_active(beat_id, limit, cursor);
+        });
     }
 
     Reply history(const Request& req)
     {
-        auto paging = http::read_page(req);
-        if (!paging) {
-            return paging.error();
-        }
-        const auto& [limit, cursor] = *paging;
-        return http::json_reply(200, service.history(std::string(req.param("room_id")), limit, cursor));
+        return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
+            return service.history(std::string(req.param("room_id")), limit, cursor);
+        });
     }
 
     core::Result<std::shared_ptr<http::WsHandler>> connect(const Request& req)

@@ -221,26 +221,15 @@ PurchasesModule::register_routes(http::Router& router)
                 .doc = {.summary = "My purchases", .tag = "purchases", .responses = {{200, "PurchaseList"}},
                         .query = {"limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto paging = http::read_page(req);
-                    if (!paging) {
-                        return paging.error();
-                    }
-                    const auto& [limit, cursor] = *paging;
-                    auto list = service.list_mine(req.user().user_id, limit, cursor);
-                    if (!list) {
-                        return list.error();
-                    }
-                    return Response::json(200, *list);
+                    return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
+                        return service.list_mine(req.user().user_id, limit, cursor);
+                    });
                 }});
     router.add({.method = "GET", .path = "/api/purchases/{purchase_id}", .auth = Auth::kRequired,
                 .doc = {.summary = "A purchase (its buyer, a seller in it, or an admin)", .tag = "purchases",
                         .responses = {{200, "Purchase"}, {404, "Error"}}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto purchase = service.get(req.user(), std::string(req.param("purchase_id")));
-                    if (!purchase) {
-                        return purchase.error();
-                    }
-                    return Response::json(200, *purchase);
+                    return http::json_reply(200, service.get(req.user(), std::string(req.param("purchase_id"))));
                 }});
     router.add({.method = "GET", .path = "/api/purchases/{purchase_id}/license", .auth = Auth::kRequired,
                 .doc = {.summary = "The license agreement, as text", .tag = "purchases", .responses = {{200, "text"}}},
@@ -256,26 +245,15 @@ PurchasesModule::register_routes(http::Router& router)
                 .doc = {.summary = "Refund (the seller or an admin): licenses revoked, an exclusive returns to the store",
                         .tag = "purchases", .responses = {{200, "Purchase"}, {403, "Error"}, {409, "Error"}}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto purchase = service.refund(req.user(), std::string(req.param("purchase_id")));
-                    if (!purchase) {
-                        return purchase.error();
-                    }
-                    return Response::json(200, *purchase);
+                    return http::json_reply(200, service.refund(req.user(), std::string(req.param("purchase_id"))));
                 }});
     router.add({.method = "GET", .path = "/api/sales", .auth = Auth::kRequired,
                 .doc = {.summary = "My sales as a seller, with totals", .tag = "purchases", .responses = {{200, "Sales"}},
                         .query = {"limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto paging = http::read_page(req);
-                    if (!paging) {
-                        return paging.error();
-                    }
-                    const auto& [limit, cursor] = *paging;
-                    auto sales = service.sales(req.user().user_id, limit, cursor);
-                    if (!sales) {
-                        return sales.error();
-                    }
-                    return Response::json(200, *sales);
+                    return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
+                        return service.sales(req.user().user_id, limit, cursor);
+                    });
                 }});
     router.add({.method = "POST", .path = "/api/payments/webhook/stripe", .exec = Exec::kBlocking,
                 .doc = {.summary = "Stripe events, verified by Stripe-Signature; each event id applied once",

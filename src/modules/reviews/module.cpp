@@ -57,12 +57,9 @@ struct ReviewsModule::Impl {
 
     Reply list(const Request& req)
     {
-        auto paging = http::read_page(req);
-        if (!paging) {
-            return paging.error();
-        }
-        const auto& [limit, cursor] = *paging;
-        return http::json_reply(200, service.list_for_beat(std::string(req.param("beat_id")), limit, cursor));
+        return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
+            return service.list_for_beat(std::string(req.param("beat_id")), limit, cursor);
+        });
     }
 };
 
