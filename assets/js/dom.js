@@ -138,8 +138,12 @@ export function icon(name) {
   return svg;
 }
 
-// A play/pause button's face and name.
+// A play/pause button's face and name. The player reports its position several times a second:
+// a button already showing the right state is left alone.
 export function setPlaying(button, playing, title) {
-  button.replaceChildren(icon(playing ? 'pause' : 'play'));
+  const state = playing ? 'pause' : 'play';
+  if (button.dataset.state === state) return;
+  button.dataset.state = state;
+  button.replaceChildren(icon(state));
   button.setAttribute('aria-label', `${playing ? 'Pause' : 'Play'}${title ? ` ${title}` : ''}`);
 }

@@ -34,6 +34,7 @@ export function waveform(beat) {
 
   function show(beatNow, pos) {
     const mine = beatNow?.beat_id === beat.beat_id;
+    if (!mine && fraction === 0 && el.hasAttribute('aria-valuetext')) return;  // another beat plays: nothing moves here
     fraction = mine ? pos.fraction : 0;
     el.setAttribute('aria-valuenow', String(Math.round(mine ? pos.ms / 1000 : 0)));
     el.setAttribute('aria-valuetext', mine ? `${clock(pos.ms)} of ${clock(pos.total)}` : 'not playing');

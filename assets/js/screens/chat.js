@@ -116,7 +116,7 @@ export async function render(view, params, query) {
     if (frame.type !== 'real-time message' || shown.has(frame.message_id)) return;
     seen(frame.message_id);
     if (open?.chat_id === frame.chat_id) {
-      open.list.append(messageItem({ ...frame, sender_id: frame.sender_id }));
+      open.list.append(messageItem(frame));
       open.list.lastElementChild.scrollIntoView({ block: 'nearest' });
       api(`/api/chat/${id(frame.chat_id)}/read`, { method: 'POST' }).catch(() => {});
     }

@@ -7,8 +7,8 @@ import { onNotification, setUnread, unreadCount } from '../live.js';
 function target(n) {
   const d = n.data ?? {};
   if (d.chat_id) return `/chat/${id(d.chat_id)}`;
-  if (n.kind === 'purchase' || n.type === 'purchase') return '/library';
-  if (n.kind === 'sale' || n.type === 'sale') return '/studio';
+  if (n.kind === 'purchase') return '/library';
+  if (n.kind === 'sale') return '/studio';
   if (d.beat_id) return `/beats/${id(d.beat_id)}`;
   if (d.follower_id) return `/users/${id(d.follower_id)}`;
   return null;
@@ -37,7 +37,7 @@ export async function render(view) {
       await api('/api/notifications/mark-as-read', { method: 'POST', body: { notification_id: n.notification_id } }).catch(() => {});
     };
     li.append(
-      h('span', { class: 'kind' }, n.kind ?? n.type),
+      h('span', { class: 'kind' }, n.kind),
       href ? h('a', { href, onclick: open }, n.message) : h('span', {}, n.message),
       h('time', { class: 'muted', datetime: n.created_at }, when(n.created_at)),
       h('button', { type: 'button', class: 'button small', 'aria-label': 'Mark as read', onclick: open }, 'Read'));
@@ -57,6 +57,6 @@ export async function render(view) {
   return onNotification((n) => {
     if (list.querySelector(`[data-notification-id="${CSS.escape(n.notification_id)}"]`)) return;
     list.querySelector('.empty')?.remove();
-    list.prepend(item({ ...n, type: n.kind }));
+    list.prepend(item(n));
   });
 }
