@@ -1,6 +1,6 @@
 // The web UI's less travelled paths: the studio's edit (with a field error shown beside its
-// input) and delete, keyboard seeking on the waveform, starting a chat by username, a room closed
-// by its creator, and a phone-sized screen without sideways scrolling.
+// input), delete and refund of a sale, keyboard seeking on the waveform, starting a chat by
+// username, a room closed by its creator, and a phone-sized screen without sideways scrolling.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeAudio, uploadOk, waitReady } from '../integration/audio.mjs';
@@ -67,6 +67,27 @@ describe('web UI: studio, keyboard, chat by name, rooms, phone', { timeout: 2400
     await page.getByRole('button', { name: 'Delete Throwaway Track' }).click();
     await page.getByRole('link', { name: 'Throwaway Track' }).waitFor({ state: 'detached', ...LIVE });
     assert.equal((await srv.api('GET', `/api/beats/${drop.beat_id}`)).status, 404);
+    assert.deepEqual(producer.errors, []);
+  });
+
+  it('lists a sale in the studio and refunds it', async () => {
+    const customer = await srv.signup();
+    const sold = await srv.api('POST', '/api/purchases', {
+      token: customer.token, body: { beat_id: keep.beat_id, license: 'basic', payment: { provider: 'test', token: 'tok_visa' } },
+    });
+    assert.equal(sold.status, 201, sold.text);
+    const { page } = producer;
+    await page.goto('/studio');
+    const sale = page.locator('table.sales tr', { hasText: 'Keeper Track (remaster)' });
+    await sale.waitFor(LIVE);
+    await page.locator('.summary', { hasText: '1 sale ·' }).waitFor(LIVE);
+    await screenshot(page, '21-studio-sales');
+    page.once('dialog', (dialog) => dialog.accept());
+    await sale.getByRole('button', { name: /^Refund Keeper Track/ }).click();
+    await page.getByText('No sales yet.').waitFor(LIVE);
+    await page.locator('.summary', { hasText: '0 sales' }).waitFor(LIVE);
+    const after = await srv.api('GET', `/api/purchases/${sold.json.purchase_id}`, { token: customer.token });
+    assert.equal(after.json.status, 'refunded');
     assert.deepEqual(producer.errors, []);
   });
 

@@ -1,7 +1,7 @@
 // The producer's studio: every beat I uploaded with its plays, sales and revenue; editing,
-// deleting, and the voice tag mixed into my previews.
+// deleting, my sales with a refund each, and the voice tag mixed into my previews.
 import { api, id, q, upload } from '../api.js';
-import { busy, field, formError, h, money, plural, showErrors, toast } from '../dom.js';
+import { busy, field, formError, h, money, plural, showErrors, toast, when } from '../dom.js';
 
 async function everything(path, key, pages = 10) {
   const items = [];
@@ -70,10 +70,29 @@ function voiceTagSection() {
     h('p', { class: 'muted' }, 'Your spoken tag is mixed into the previews of beats you upload afterwards; buyers get files without it.'), form);
 }
 
+// Refunding pays the buyer back and revokes the license (an exclusive returns to the store).
+function saleRow(sale, refunded) {
+  return h('tr', { 'data-purchase-id': sale.purchase_id },
+    h('td', {}, when(sale.completed_at)),
+    h('td', {}, h('a', { href: `/beats/${id(sale.beat_id)}` }, sale.title)),
+    h('td', {}, sale.license),
+    h('td', { class: 'num' }, money(sale.price_cents)),
+    h('td', {}, h('button', {
+      type: 'button', class: 'button small danger', 'aria-label': `Refund ${sale.title} (${sale.license})`,
+      onclick: async (e) => {
+        if (!confirm(`Refund ${money(sale.price_cents)} for “${sale.title}”? The buyer's license is revoked.`)) return;
+        await busy(e.currentTarget, () => api(`/api/purchases/${id(sale.purchase_id)}/refund`, { method: 'POST' }));
+        toast('Refunded: the buyer is paid back and the license revoked.');
+        refunded();
+      },
+    }, 'Refund')));
+}
+
 export async function render(view) {
   document.title = 'Studio · Backbeat';
   const summary = h('p', { class: 'summary' });
   const table = h('tbody');
+  const salesTable = h('tbody');
   let timer = 0;
 
   async function load() {
@@ -116,6 +135,8 @@ export async function render(view) {
       return row;
     }));
     if (beats.items.length === 0) table.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No beats yet.')));
+    salesTable.replaceChildren(...sales.items.map((sale) => saleRow(sale, load)));
+    if (sales.items.length === 0) salesTable.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No sales yet.')));
     if (beats.items.some((b) => b.status === 'processing')) timer = setTimeout(() => load().catch(() => {}), 2000);
   }
 
@@ -123,6 +144,10 @@ export async function render(view) {
     h('div', { class: 'table-wrap' }, h('table', { class: 'studio' },
       h('thead', {}, h('tr', {}, ['Beat', 'Status', 'Plays', 'Sales', 'Revenue', ''].map((t, i) => h('th', { scope: 'col', class: i >= 2 && i <= 4 ? 'num' : null }, t)))), table)),
     h('p', {}, h('a', { class: 'button primary', href: '/upload' }, 'Upload a beat')),
+    h('section', { class: 'panel', 'aria-labelledby': 'sales-title' }, h('h2', { id: 'sales-title' }, 'Sales'),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'sales' },
+        h('thead', {}, h('tr', {}, ['Date', 'Beat', 'License', 'Price', ''].map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, t)))),
+        salesTable))),
     voiceTagSection());
   await load();
   return () => clearTimeout(timer);
