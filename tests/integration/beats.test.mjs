@@ -200,6 +200,10 @@ describe('editing, deleting and downloading', () => {
   test('another user cannot PATCH or DELETE (403 forbidden); an unknown id is 404', async () => {
     assertError(await srv.api('PATCH', `/api/beats/${beat.beat_id}`, { token: other.token, body: { title: 'Stolen' } }),
       403, 'forbidden');
+    assertError(await srv.api('PATCH', `/api/beats/${beat.beat_id}`, { token: other.token, body: { bpm: 5 } }),
+      403, 'forbidden', 'an invalid edit of another user\'s beat is still 403');
+    assertError(await srv.api('PATCH', '/api/beats/01a1ffe8-dffc-7126-9f52-b32307b54ab0', { token: owner.token, body: { bpm: 5 } }),
+      404, 'not_found');
     assertError(await srv.api('DELETE', `/api/beats/${beat.beat_id}`, { token: other.token }), 403, 'forbidden');
     assertError(await srv.api('DELETE', `/api/beats/${beat.beat_id}/delete`, { token: other.token }), 403, 'forbidden');
     assertError(await srv.api('PATCH', `/api/beats/${beat.beat_id}`, { body: { title: 'Anon' } }), 401, 'unauthorized');

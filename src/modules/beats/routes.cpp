@@ -223,10 +223,15 @@ register_routes(http::Router& router, Service& service)
                     }
                     boost::json::object problems;
                     auto changes = read_changes(in->object(), false, problems);
+                    const std::string beat_id(req.param("beat_id"));
                     if (!problems.empty()) {
+                        // Someone else's beat is 403 whatever the body says, as for a valid one.
+                        if (auto allowed = service.may_change(req.user(), beat_id); !allowed) {
+                            return allowed.error();
+                        }
                         return core::invalid_fields(std::move(problems));
                     }
-                    auto beat = service.update(req.user(), std::string(req.param("beat_id")), changes);
+                    auto beat = service.update(req.user(), beat_id, changes);
                     if (!beat) {
                         return beat.error();
                     }

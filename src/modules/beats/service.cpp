@@ -36,16 +36,25 @@ load(core::Query& q)
     return read_beat(q);
 }
 
-// A beat its producer (or an admin) may edit or delete: 404 when gone, 403 for anyone else.
-core::Result<Beat>
-load_to_change(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
+// Its producer (or an admin) may edit or delete a beat: 404 when gone, 403 for anyone else.
+core::Result<void>
+check_may_change(const std::optional<Beat>& beat, const http::Principal& who)
 {
-    auto beat = load(tx.query(kSelectById).bind(beat_id));
     if (!beat || beat->status == "deleted") {
         return core::not_found("beat");
     }
     if (beat->producer_id != who.user_id && !who.is_admin()) {
         return core::forbidden("only the beat's producer or an admin may change it");
+    }
+    return {};
+}
+
+core::Result<Beat>
+load_to_change(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
+{
+    auto beat = load(tx.query(kSelectById).bind(beat_id));
+    if (auto allowed = check_may_change(beat, who); !allowed) {
+        return allowed.error();
     }
     return *beat;
 }
@@ -369,6 +378,14 @@ Service::get(const std::string& beat_id) const
         return core::not_found("beat");
     }
     return std::move(*beat);
+}
+
+core::Result<void>
+Service::may_change(const http::Principal& who, const std::string& beat_id) const
+{
+    std::optional<Beat> beat;
+    db_.read([&](core::Conn& conn) { beat = load(conn.query(kSelectById).bind(beat_id)); });
+    return check_may_change(beat, who);
 }
 
 core::Result<std::shared_ptr<const std::string>>

@@ -64,6 +64,7 @@ public:
     // A beat anyone may see (not deleted); the JSON of it is cached.
     core::Result<std::shared_ptr<const std::string>> beat_json_cached(const std::string& beat_id);
     core::Result<Beat> get(const std::string& beat_id) const;
+    core::Result<void> may_change(const http::Principal& who, const std::string& beat_id) const;  // 404, 403
     core::Result<Beat> update(const http::Principal& who, const std::string& beat_id, const BeatChanges& changes);
     core::Result<void> remove(const http::Principal& who, const std::string& beat_id);
     core::Result<SearchPage> search(const SearchQuery& query) const;
