@@ -1,6 +1,7 @@
 // The web UI's less travelled paths: the studio's edit (with a field error shown beside its
-// input), delete and refund of a sale, keyboard seeking on the waveform, starting a chat by
-// username, a room closed by its creator, and a phone-sized screen without sideways scrolling.
+// input), delete, refund of a sale and the voice tag, keyboard seeking on the waveform, starting a
+// chat by username, a room closed by its creator, and a phone-sized screen without sideways
+// scrolling.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeAudio, uploadOk, waitReady } from '../integration/audio.mjs';
@@ -88,6 +89,21 @@ describe('web UI: studio, keyboard, chat by name, rooms, phone', { timeout: 2400
     await page.locator('.summary', { hasText: '0 sales' }).waitFor(LIVE);
     const after = await srv.api('GET', `/api/purchases/${sold.json.purchase_id}`, { token: customer.token });
     assert.equal(after.json.status, 'refunded');
+    assert.deepEqual(producer.errors, []);
+  });
+
+  it('sets and removes the voice tag, showing whether one is set', async () => {
+    const { page } = producer;
+    await page.goto('/studio');
+    await page.getByText('You have no voice tag.').waitFor(LIVE);
+    assert.equal(await page.getByRole('button', { name: 'Remove voice tag' }).isVisible(), false);
+    await page.getByLabel('Voice tag (at most 15 s)').setInputFiles(makeAudio({ seconds: 2, freq: 1500 }));
+    await page.getByRole('button', { name: 'Upload voice tag' }).click();
+    await page.getByText(/^Your voice tag is set/).waitFor(LIVE);
+    assert.equal((await srv.api('GET', '/api/users/profile/voice-tag', { token: prod.token })).json.voice_tag, true);
+    await page.getByRole('button', { name: 'Remove voice tag' }).click();
+    await page.getByText('You have no voice tag.').waitFor(LIVE);
+    assert.equal((await srv.api('GET', '/api/users/profile/voice-tag', { token: prod.token })).json.voice_tag, false);
     assert.deepEqual(producer.errors, []);
   });
 

@@ -291,6 +291,11 @@ describe('voice tag', () => {
     const tag = makeAudio({ kind: 'sine', freq: 1760, seconds: 2 });
     const r = await upload(srv, tagged.token, tag, {}, { path: '/api/users/profile/voice-tag', method: 'PUT' });
     assert.deepEqual(assertStatus(r, 200, 'PUT voice-tag'), { voice_tag: true });
+    const state = assertStatus(await srv.api('GET', '/api/users/profile/voice-tag', { token: tagged.token }), 200);
+    assert.equal(state.voice_tag, true);
+    assert.ok(Math.abs(Date.parse(state.updated_at) - Date.now()) < 60000, `updated_at ${state.updated_at} is about now`);
+    assert.deepEqual(assertStatus(await srv.api('GET', '/api/users/profile/voice-tag', { token: plain.token }), 200),
+      { voice_tag: false });
 
     const beatFile = makeAudio({ kind: 'mix', freq: 110, amplitude: 0.2, seconds: 35 });
     const original = fs.readFileSync(beatFile);
@@ -319,6 +324,8 @@ describe('voice tag', () => {
 
     assert.deepEqual(assertStatus(await srv.api('DELETE', '/api/users/profile/voice-tag', { token: tagged.token }), 200),
       { voice_tag: false });
+    assert.deepEqual(assertStatus(await srv.api('GET', '/api/users/profile/voice-tag', { token: tagged.token }), 200),
+      { voice_tag: false }, 'removed');
   });
 
   test('a voice tag that is not audio is 415; longer than 15 s is refused', async () => {

@@ -46,12 +46,17 @@ function editForm(beat, done) {
 }
 
 function voiceTagSection() {
+  const state = h('p', { class: 'voice-state' });
   const file = h('input', { type: 'file', name: 'file', accept: 'audio/*' });
   const submit = h('button', { type: 'submit', class: 'button' }, 'Upload voice tag');
   const remove = h('button', {
     type: 'button', class: 'button danger',
-    onclick: () => busy(remove, async () => { await api('/api/users/profile/voice-tag', { method: 'DELETE' }); toast('Voice tag removed.'); }),
+    onclick: () => busy(remove, async () => show(await api('/api/users/profile/voice-tag', { method: 'DELETE' }))),
   }, 'Remove voice tag');
+  function show(tag) {
+    state.textContent = tag.voice_tag ? `Your voice tag is set (uploaded ${when(tag.updated_at)}).` : 'You have no voice tag.';
+    remove.hidden = !tag.voice_tag;
+  }
   const form = h('form', { class: 'inline-form', novalidate: true }, field('Voice tag (at most 15 s)', file), submit, remove, formError());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -60,14 +65,17 @@ function voiceTagSection() {
       try {
         await upload('/api/users/profile/voice-tag', new FormData(form), { method: 'PUT' });
         form.reset();
+        show(await api('/api/users/profile/voice-tag'));
         toast('Voice tag saved: new previews carry it.');
       } catch (error) {
         showErrors(form, error);
       }
     });
   });
+  api('/api/users/profile/voice-tag').then(show, () => {});
   return h('section', { class: 'panel', 'aria-labelledby': 'voice-title' }, h('h2', { id: 'voice-title' }, 'Voice tag'),
-    h('p', { class: 'muted' }, 'Your spoken tag is mixed into the previews of beats you upload afterwards; buyers get files without it.'), form);
+    h('p', { class: 'muted' }, 'Your spoken tag is mixed into the previews of beats you upload afterwards; buyers get files without it.'),
+    state, form);
 }
 
 // Refunding pays the buyer back and revokes the license (an exclusive returns to the store).

@@ -126,7 +126,8 @@ add_schemas(http::Router& router)
         "duration_ms": {"type": ["integer", "null"]}}})");
     router.schema("VoiceTagUpload", R"({"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "a short spoken tag, at most 15 s"}}})");
-    router.schema("VoiceTagSet", R"({"type": "object", "properties": {"voice_tag": {"type": "boolean"}}})");
+    router.schema("VoiceTagSet", R"({"type": "object", "required": ["voice_tag"], "properties": {
+        "voice_tag": {"type": "boolean"}, "updated_at": {"type": "string", "format": "date-time"}}})");
     router.schema("PlaybackRequest", R"({"type": "object", "required": ["beat_id", "action"], "properties": {
         "beat_id": {"type": "string"}, "action": {"enum": ["play", "pause", "stop"]},
         "position_ms": {"type": "integer", "minimum": 0}}})");
@@ -313,6 +314,17 @@ register_routes(http::Router& router, Service& service)
                         return done.error();
                     }
                     return Response::json(200, {{"voice_tag", true}});
+                }});
+    router.add({.method = "GET", .path = "/api/users/profile/voice-tag", .auth = Auth::kRequired,
+                .doc = {.summary = "Whether I have a voice tag, and since when", .tag = "beats",
+                        .responses = {{200, "VoiceTagSet"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    boost::json::object state{{"voice_tag", false}};
+                    if (auto updated = service.voice_tag_updated_ms(req.user().user_id)) {
+                        state["voice_tag"] = true;
+                        state["updated_at"] = core::clock::rfc3339(*updated);
+                    }
+                    return Response::json(200, state);
                 }});
     router.add({.method = "DELETE", .path = "/api/users/profile/voice-tag", .auth = Auth::kRequired,
                 .exec = Exec::kBlocking,

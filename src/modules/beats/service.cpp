@@ -665,6 +665,20 @@ Service::set_voice_tag(const http::Principal& who, http::Upload& form)
     return {};
 }
 
+std::optional<std::int64_t>
+Service::voice_tag_updated_ms(const std::string& producer_id) const
+{
+    std::optional<std::int64_t> updated;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT updated_ms FROM beats_voice_tags WHERE producer_id = ?");
+        q.bind(producer_id);
+        if (q.step()) {
+            updated = q.int64(0);
+        }
+    });
+    return updated;
+}
+
 core::Result<void>
 Service::remove_voice_tag(const http::Principal& who)
 {

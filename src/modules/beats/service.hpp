@@ -83,6 +83,7 @@ public:
 
     core::Result<void> set_voice_tag(const http::Principal& who, http::Upload& form);
     core::Result<void> remove_voice_tag(const http::Principal& who);
+    std::optional<std::int64_t> voice_tag_updated_ms(const std::string& producer_id) const;  // none: no tag
 
     core::Result<PlaybackEvent> record_playback(const http::Principal& who, const std::string& beat_id,
                                                 const std::string& action, std::int64_t position_ms);
