@@ -1,11 +1,12 @@
 // The web UI's less travelled paths: the studio's edit (with a field error shown beside its
-// input), delete, refund of a sale and the voice tag, keyboard seeking on the waveform, starting a
-// chat by username, a room closed by its creator, and a phone-sized screen without sideways
-// scrolling.
+// input), stems, delete, refund of a sale and the voice tag, keyboard seeking on the waveform,
+// starting a chat by username, a room closed by its creator, and a phone-sized screen without
+// sideways scrolling.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeAudio, uploadOk, waitReady } from '../integration/audio.mjs';
+import { makeAudio, uploadOk, waitReady, writeTemp } from '../integration/audio.mjs';
 import { PASSWORD, startServer } from '../integration/harness.mjs';
+import { makeZip } from '../integration/zip.mjs';
 import { launch, person, screenshot } from './browser.mjs';
 
 const LIVE = { timeout: 20000 };
@@ -82,13 +83,25 @@ describe('web UI: studio, keyboard, chat by name, rooms, phone', { timeout: 2400
     const sale = page.locator('table.sales tr', { hasText: 'Keeper Track (remaster)' });
     await sale.waitFor(LIVE);
     await page.locator('.summary', { hasText: '1 sale ·' }).waitFor(LIVE);
-    await screenshot(page, '21-studio-sales');
+    await screenshot(page, '20b-studio-sales');
     page.once('dialog', (dialog) => dialog.accept());
     await sale.getByRole('button', { name: /^Refund Keeper Track/ }).click();
     await page.getByText('No sales yet.').waitFor(LIVE);
     await page.locator('.summary', { hasText: '0 sales' }).waitFor(LIVE);
     const after = await srv.api('GET', `/api/purchases/${sold.json.purchase_id}`, { token: customer.token });
     assert.equal(after.json.status, 'refunded');
+    assert.deepEqual(producer.errors, []);
+  });
+
+  it('uploads a beat\'s stems from the studio', async () => {
+    const { page } = producer;
+    await page.goto('/studio');
+    await page.getByRole('button', { name: 'Stems of Keeper Track (remaster)' }).click();
+    const archive = writeTemp('stems.zip', makeZip([{ name: 'drums.txt', data: Buffer.from('boom') }]));
+    await page.getByLabel('Stems of Keeper Track (remaster) (one ZIP archive)').setInputFiles(archive);
+    await page.getByRole('button', { name: 'Upload stems' }).click();
+    await page.getByRole('button', { name: 'Stems of Keeper Track (remaster)' }).filter({ hasText: '✓' }).waitFor(LIVE);
+    assert.equal((await srv.api('GET', `/api/beats/${keep.beat_id}`)).json.has_stems, true);
     assert.deepEqual(producer.errors, []);
   });
 

@@ -1,4 +1,4 @@
-// The producer's studio: every beat I uploaded with its plays, sales and revenue; editing,
+// The producer's studio: every beat I uploaded with its plays, sales and revenue; editing, stems,
 // deleting, my sales with a refund each, and the voice tag mixed into my previews.
 import { api, id, q, upload } from '../api.js';
 import { busy, field, formError, h, money, plural, showErrors, toast, when } from '../dom.js';
@@ -36,6 +36,37 @@ function editForm(beat, done) {
       try {
         await api(`/api/beats/${id(beat.beat_id)}`, { method: 'PATCH', body });
         toast('Saved.');
+        done(true);
+      } catch (error) {
+        showErrors(form, error);
+      }
+    });
+  });
+  return form;
+}
+
+// A beat's stems: one ZIP archive of its track-outs, for the licenses that include stems.
+function stemsForm(beat, done) {
+  const file = h('input', { type: 'file', name: 'file', accept: '.zip,application/zip', required: true });
+  const submit = h('button', { type: 'submit', class: 'button primary' }, beat.has_stems ? 'Replace stems' : 'Upload stems');
+  const remove = h('button', {
+    type: 'button', class: 'button danger', hidden: !beat.has_stems,
+    onclick: () => busy(remove, async () => {
+      await api(`/api/beats/${id(beat.beat_id)}/stems`, { method: 'DELETE' });
+      toast('Stems removed.');
+      done(true);
+    }),
+  }, 'Remove stems');
+  const form = h('form', { class: 'inline-form', novalidate: true },
+    field(`Stems of ${beat.title} (one ZIP archive)`, file), submit, remove,
+    h('button', { type: 'button', class: 'button', onclick: () => done(false) }, 'Cancel'), formError());
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(submit, async () => {
+      showErrors(form, null);
+      try {
+        await upload(`/api/beats/${id(beat.beat_id)}/stems`, new FormData(form), { method: 'PUT' });
+        toast('Stems saved: licenses with stems can download them.');
         done(true);
       } catch (error) {
         showErrors(form, error);
@@ -103,6 +134,13 @@ export async function render(view) {
   const salesTable = h('tbody');
   let timer = 0;
 
+  // A form in a row under the beat's; it goes when done, and the list reloads if it saved.
+  function openBelow(row, makeForm) {
+    const editor = h('tr', { class: 'editor' }, h('td', { colspan: 6 }, makeForm((saved) => { editor.remove(); if (saved) load(); })));
+    row.after(editor);
+    editor.querySelector('input').focus();
+  }
+
   async function load() {
     clearTimeout(timer);
     const [beats, sales] = await Promise.all([everything('/api/beats/mine', 'beats'), everything('/api/sales', 'sales')]);
@@ -126,12 +164,12 @@ export async function render(view) {
         h('td', {}, h('div', { class: 'row' },
           h('button', {
             type: 'button', class: 'button small', 'aria-label': `Edit ${beat.title}`,
-            onclick: () => {
-              const editor = h('tr', { class: 'editor' }, h('td', { colspan: 6 }, editForm(beat, (saved) => { editor.remove(); if (saved) load(); })));
-              row.after(editor);
-              editor.querySelector('input').focus();
-            },
+            onclick: () => openBelow(row, (done) => editForm(beat, done)),
           }, 'Edit'),
+          h('button', {
+            type: 'button', class: 'button small', 'aria-label': `Stems of ${beat.title}`,
+            onclick: () => openBelow(row, (done) => stemsForm(beat, done)),
+          }, beat.has_stems ? 'Stems ✓' : 'Stems'),
           h('button', {
             type: 'button', class: 'button small danger', 'aria-label': `Delete ${beat.title}`,
             onclick: async (e) => {
