@@ -396,16 +396,13 @@ Service::may_change(const http::Principal& who, const std::string& beat_id) cons
 core::Result<std::shared_ptr<const std::string>>
 Service::beat_json_cached(const std::string& beat_id)
 {
-    if (auto hit = cache_.get(beat_id)) {
-        return hit;
-    }
-    auto beat = get(beat_id);
-    if (!beat) {
-        return beat.error();
-    }
-    auto json = std::make_shared<const std::string>(boost::json::serialize(beat_json(*beat)));
-    cache_.put(beat_id, json);
-    return json;
+    return cache_.get_or_make(beat_id, [&]() -> core::Result<std::shared_ptr<const std::string>> {
+        auto beat = get(beat_id);
+        if (!beat) {
+            return beat.error();
+        }
+        return std::make_shared<const std::string>(boost::json::serialize(beat_json(*beat)));
+    });
 }
 
 core::Result<Beat>
