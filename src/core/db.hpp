@@ -159,10 +159,12 @@ public:
     auto write(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
     // Queues fn(Tx&), which returns a Result, and returns at once; done(Result) runs on the sync
-    // thread once the write committed durably, or on the writer once it rolled back. No thread
+    // thread once the batch holding the write committed durably (a write rolled back alone is
+    // reported then too), or on the writer if the batch could not commit. No thread
     // waits meanwhile, so a network thread may queue writes. An exception in fn, or a batch that
     // cannot commit, reaches done as an internal error. done should only hand the result on: it
-    // holds up the acknowledgement of later batches.
+    // holds up the acknowledgement of later batches, and a blocking write from it would wait on
+    // itself (so would one from an after-commit hook).
     template <class F, class Done>
     void write_async(F fn, Done done);
 
