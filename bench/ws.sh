@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
 # WebSocket cost and fan-out of the release binary, beside a minimal Node `ws` room server
-# (bench/peers/ws_peer.mjs) in the same run, both on 127.0.0.1 with the same Node clients.
+# (bench/peers/ws_peer.mjs) in the same run, both on 127.0.0.1 with the same load client:
+# bench/ws/load (C++, plain epoll, one process: BENCH_WS_THREADS receiving threads and a sending
+# one; the target ws_load, outside `all`, built here). Its own CPU is reported beside the
+# server's, so a reader can tell when the client is the limit.
 # Starts a fresh build/backbeat (--access-log false, --ws-rate 0, --max-connections 20000, a
 # temporary data dir, a port chosen by the kernel), signs up one user, opens two genre rooms, then
-# bench/ws/driver.mjs measures (and afterwards the same against the peer):
-#   idle     BENCH_WS_CONNS (10,000) connections to GET /api/forums/connect?roomId=&token= from
-#            BENCH_WS_PROCS (4) client processes, held open; the server's VmRSS before and after
-#            gives KiB per idle connection; client CPU is reported beside it.
-#   fan-out  a room of BENCH_WS_ROOM (1,000) members, one of them the sender (its own process):
+# the client measures (and afterwards the same against the peer):
+#   idle     BENCH_WS_CONNS (10,000) connections to GET /api/forums/connect?roomId=&token=, held
+#            open; the server's VmRSS before and after gives KiB per idle connection.
+#   fan-out  a room of BENCH_WS_ROOM (1,000) members, one of them the sender (its own thread):
 #            flooded for BENCH_WS_DURATION s (as fast as the server takes them, at most 200 in
 #            flight, counted by the sender's own echoes), then paced at 50 messages/s for as long.
 #            Each message is {"message": "@@<send time, us, CLOCK_MONOTONIC>@<seq> bench"}; every
 #            member stamps its receipt, so latency is send -> receipt over all members. Delivered/s
 #            is deliveries (summed over members) over first send -> last receipt. Server CPU per
 #            delivered message is utime+stime from /proc/<pid>/stat over the run and its drain.
-# Prints both tables and Backbeat's ratios to the peer. Bounded: the driver has a watchdog, every
+#            Paced also gives, per message, send -> its first member and first -> last member
+#            (how long the server takes to get a message out, and its fan-out).
+# Prints both tables and Backbeat's ratios to the peer. Bounded: the client has a watchdog, every
 # process started here is stopped on exit. Backbeat stores each room message in SQLite and checks
 # a token per connection; the peer does neither (it is the floor of what a room server costs).
 # Usage: bench/ws.sh     env: BACKBEAT_BIN (default build/backbeat), BENCH_WS_CONNS (10000),
-#        BENCH_WS_PROCS (4), BENCH_WS_ROOM (1000), BENCH_WS_DURATION (s, 10), BENCH_WS_WINDOW (200),
-#        BENCH_WS_RATE (50)
-# Needs node >= 20, curl, jq, and the `ws` package of tests/ (cd tests && npm ci).
+#        BENCH_WS_THREADS (2), BENCH_WS_ROOM (1000), BENCH_WS_DURATION (s, 10), BENCH_WS_WINDOW (200),
+#        BENCH_WS_RATE (50), BENCH_WS_BUILD (build dir for the client, default build)
+# Needs cmake (a configured build dir: make build), node >= 20 with the `ws` package of tests/ (for
+# the peer; cd tests && npm ci), curl, jq.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,12 +33,12 @@ BIN=${BACKBEAT_BIN:-$root/build/backbeat}
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
 CONNS=${BENCH_WS_CONNS:-10000}
-PROCS=${BENCH_WS_PROCS:-4}
+THREADS=${BENCH_WS_THREADS:-2}
 ROOM=${BENCH_WS_ROOM:-1000}
 DURATION=${BENCH_WS_DURATION:-10}
 WINDOW=${BENCH_WS_WINDOW:-200}
 RATE=${BENCH_WS_RATE:-50}
-for tool in node curl jq timeout; do
+for tool in node curl jq timeout cmake; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
 done
 [ -x "$BIN" ] || { echo "bench: $BIN not found; build it first (make build)" >&2; exit 1; }
@@ -42,13 +47,17 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 ws_version=$(cd "$root/tests" && node -p 'require("ws/package.json").version' 2>/dev/null) ||
   { echo "bench: the ws package is missing from tests/node_modules (cd tests && npm ci)" >&2; exit 1; }
 
+BUILD=${BENCH_WS_BUILD:-$root/build}
+[ -f "$BUILD/build.ninja" ] || [ -f "$BUILD/Makefile" ] || { echo "bench: $BUILD is not configured; run make build first" >&2; exit 1; }
+cmake --build "$BUILD" --target ws_load >/dev/null || { echo "bench: building the load client failed" >&2; exit 1; }
+CLIENT=$BUILD/ws_load
+
 # Every connection is a file descriptor in the server and in a client.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 nofile=$(ulimit -n)
 if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((CONNS + 1024)) ]; then
   echo "bench: warning: ulimit -n is $nofile (could not raise it to 65536); $CONNS connections may not fit" >&2
 fi
-export BENCH_CLK_TCK=$(getconf CLK_TCK)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backbeat-ws-bench.XXXXXX")
 pid=""
@@ -65,9 +74,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 drive() {  # name pid idle-url room-url -> $tmp/<name>.json
   local name=$1
-  # The driver stops itself after 150 s; timeout is the backstop. Its clients exit with it.
-  if ! timeout -k 5 170 node "$root/bench/ws/driver.mjs" --name "$name" --pid "$2" --idle-url "$3" --room-url "$4" \
-      --conns "$CONNS" --procs "$PROCS" --room "$ROOM" --duration "$DURATION" --window "$WINDOW" --rate "$RATE" \
+  # The client stops itself after 150 s; timeout is the backstop.
+  if ! timeout -k 5 170 "$CLIENT" --name "$name" --pid "$2" --idle-url "$3" --room-url "$4" \
+      --conns "$CONNS" --threads "$THREADS" --room "$ROOM" --duration "$DURATION" --window "$WINDOW" --rate "$RATE" \
       --timeout 150 >"$tmp/$name.json"; then
     echo "bench: the $name run failed" >&2
     rm -f "$tmp/$name.json"
@@ -121,7 +130,7 @@ echo
 echo "backbeat $("$BIN" --version | awk '{print $2}'), node $(node --version), ws $ws_version, $(nproc) cores," \
   "load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "idle connections: $CONNS from $PROCS client processes, held open"
+echo "idle connections: $CONNS from one client process ($THREADS threads), held open"
 printf '%-22s %8s %8s %12s %12s %10s %10s %12s %12s\n' server opened failed "RSS0 MiB" "RSS1 MiB" KiB/conn \
   "connect s" "server CPU s" "client CPU s"
 for name in backbeat node; do
@@ -144,6 +153,15 @@ for name in backbeat node; do
   done
 done
 echo "(span: first send to last receipt, drain included; delivered/s = delivered / span, summed over members)"
+echo
+echo "paced, per message: send -> its first member, send -> its last member, first -> last member (ms)"
+printf '%-22s %9s %9s %9s %9s %9s %9s\n' server "first p50" "first p99" "last p50" "last p99" "fan p50" "fan p99"
+for name in backbeat node; do
+  [ -f "$tmp/$name.json" ] || continue
+  jq -r --arg l "$(label $name)" '.paced | [$l, .first_p50_ms, .first_p99_ms, .last_p50_ms, .last_p99_ms,
+      .spread_p50_ms, .spread_p99_ms] | @tsv' "$tmp/$name.json" |
+    awk -F'\t' '{ printf "%-22s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", $1, $2, $3, $4, $5, $6, $7 }'
+done
 ratio() {  # jq-path title: backbeat's value over the peer's
   [ -f "$tmp/backbeat.json" ] && [ -f "$tmp/node.json" ] || return 0
   local a b

@@ -16,8 +16,10 @@ namespace bb::http {
 
 // While one is alive on a thread, the frames this thread sends wait, and each connection's go out
 // together (one write for up to 32) when the outermost cork ends: a commit's several messages to
-// a room cost one write per member instead of one per message. Frames from other threads are
-// not held.
+// a room cost one write per member instead of one per message. The writes are shared between
+// this thread and the network threads (a room of 1,000 is heard in a fraction of the time one
+// thread takes); each connection's frames keep their order. Frames from other threads are not
+// held.
 class WsCork {
 public:
     WsCork();
