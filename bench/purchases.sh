@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Completed purchases per second with the test provider at 64 connections, durable (each answer
-# follows an fsynced group commit), beside the FastAPI peer's POST-purchase in the same run; and
+# follows an fsync that covers its group commit), beside the FastAPI peer's POST-purchase in the same run; and
 # the catalogue's read p99 while purchases run.
 # Usage: bench/purchases.sh   env: BACKBEAT_BIN, BENCH_DURATION (s, default 10), BENCH_BEATS (default 100000)
 set -euo pipefail
@@ -62,6 +62,7 @@ after=$(sqlite3 "$data/backbeat.db" "SELECT COUNT(*) FROM purchases_purchases WH
 metrics=$(curl -fsS "$base/metrics")
 commits=$(awk '/^backbeat_purchases_total\{status="completed"\}/ {print $2}' <<<"$metrics")
 db_commits=$(awk '/^backbeat_db_commits / {print $2}' <<<"$metrics")
+db_syncs=$(awk '/^backbeat_db_syncs / {print $2}' <<<"$metrics")
 
 if /usr/bin/python3 -c 'import fastapi, uvicorn' 2>/dev/null; then
   fport=$(free_port)
@@ -76,10 +77,10 @@ if /usr/bin/python3 -c 'import fastapi, uvicorn' 2>/dev/null; then
 fi
 
 echo
-echo "backbeat $("$BIN" --version | awk '{print $2}'), wrk -d${DURATION}s, $(nproc) cores, synchronous=FULL"
+echo "backbeat $("$BIN" --version | awk '{print $2}'), wrk -d${DURATION}s, $(nproc) cores, every answer after an fsync of its commit"
 printf '%-46s %5s %9s %9s %9s\n' endpoint conns req/s "p50 ms" "p99 ms"
 printf '%s\n' "${rows[@]}"
-echo "completed purchases in the database: $((after - before)) (counter: ${commits:-?}; group commits since start: ${db_commits:-?})"
+echo "completed purchases in the database: $((after - before)) (counter: ${commits:-?}; group commits since start: ${db_commits:-?}; WAL fsyncs: ${db_syncs:-?})"
 a=${rps_of["backbeat POST /api/purchases (test provider)"]:-}
 b=${rps_of["fastapi POST-purchase (peer)"]:-}
 [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { printf "purchases/s: backbeat / fastapi = %.2fx\n", a / b }'

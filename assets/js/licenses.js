@@ -11,8 +11,11 @@ export function licenseName(type) {
   return NAMES[type] ?? type;
 }
 
+// Stems are a download only where the producer uploaded them; a license may promise them anyway.
+const delivered = (beat) => (f) => f !== 'stems' || beat.has_stems;
+
 export function downloadButtons(beatId, files) {
-  return files.filter((f) => f !== 'stems').map((format) => h('button', {
+  return files.map((format) => h('button', {
     type: 'button', class: 'button small', onclick: (e) => busy(e.currentTarget, () =>
       download(`/api/beats/${id(beatId)}/download?format=${format}`).catch((err) => toast(err.message, 'error'))),
   }, `Download ${FILES[format] ?? format}`));
@@ -64,7 +67,7 @@ export function licensesPanel(beat) {
           slot.replaceChildren(...(open ? [buyForm(beat, license, (purchase) => {
             slot.replaceChildren(h('div', { class: 'success', role: 'status' },
               h('p', {}, `Purchased: ${licenseName(license.type)}. `, h('a', { href: '/library' }, 'See it in your library'), '.'),
-              h('div', { class: 'row' }, downloadButtons(beat.beat_id, license.files))));
+              h('div', { class: 'row' }, downloadButtons(beat.beat_id, license.files.filter(delivered(beat))))));
             e.target.hidden = true;
             slot.dataset.purchaseId = purchase.purchase_id;
           })] : []));
@@ -74,7 +77,7 @@ export function licensesPanel(beat) {
     }
     return h('li', { class: 'license' },
       h('div', { class: 'license-head' }, h('h3', {}, licenseName(license.type)), h('strong', {}, money(license.price_cents, license.currency))),
-      h('p', { class: 'muted' }, `Files: ${license.files.map((f) => FILES[f] ?? f).join(', ')}`),
+      h('p', { class: 'muted' }, `Files: ${license.files.filter(delivered(beat)).map((f) => FILES[f] ?? f).join(', ')}`),
       license.terms ? h('p', {}, license.terms) : null,
       action, slot);
   });

@@ -255,6 +255,8 @@ App::serve()
     metrics.gauge("backbeat_db_commits", "Write transactions committed by the writer (group commits); writes per "
                   "commit shows how well they are grouped",
                   [&db] { return static_cast<double>(db.commits()); });
+    metrics.gauge("backbeat_db_syncs", "fsyncs of the WAL; each acknowledges every commit made before it began",
+                  [&db] { return static_cast<double>(db.syncs()); });
     metrics.gauge("backbeat_outbox_pending", "Events not yet delivered to every subscriber",
                   [&bus] { return static_cast<double>(bus.pending()); });
     metrics.gauge("backbeat_http_connections", "Open HTTP connections",

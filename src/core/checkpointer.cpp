@@ -32,12 +32,20 @@ Checkpointer::~Checkpointer()
     thread_.join();
 }
 
-// Runs on the writer thread after each commit: only flags the work.
+// Runs on the writer thread after each commit: only flags the work. Once per kCheckpointPages
+// new pages, not on every commit past the threshold: the WAL is only rewound when a checkpoint
+// has copied all of it and no reader still uses it, which under steady reads takes a while, and
+// meanwhile a checkpoint per commit cost two fsyncs each (the WAL and the database) that the
+// WAL's own fsync waited behind on the disk.
 int
 Checkpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages)
 {
-    if (wal_pages >= kCheckpointPages) {
-        auto* c = static_cast<Checkpointer*>(self);
+    auto* c = static_cast<Checkpointer*>(self);
+    if (wal_pages < c->requested_at_) {
+        c->requested_at_ = 0;  // the WAL was rewound
+    }
+    if (wal_pages >= c->requested_at_ + kCheckpointPages) {
+        c->requested_at_ = wal_pages;
         {
             std::lock_guard lock(c->mutex_);
             c->due_ = true;

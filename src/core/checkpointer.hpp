@@ -2,8 +2,8 @@
 // Copies the WAL back into the database on its own thread and connection. SQLite's automatic
 // checkpoint runs inside the commit that crosses the threshold, on the single writer: a burst of
 // page writes and two fsyncs that every write queued behind it waits for. A passive checkpoint
-// from another connection runs beside the writer instead. Durability does not change: what it
-// copies is already synced in the WAL.
+// from another connection runs beside the writer instead. Durability does not change: the
+// checkpoint syncs the WAL before it copies frames and the database after.
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -35,6 +35,7 @@ private:
     std::condition_variable cv_;
     bool due_ = false;
     bool stopping_ = false;
+    int requested_at_ = 0;  // WAL pages when a checkpoint was last asked for (writer thread only)
     std::thread thread_;
 };
 

@@ -1,9 +1,12 @@
 #pragma once
 // SQLite access. One writer thread owns the only write connection: every write runs there inside
 // BEGIN IMMEDIATE, and writes that arrive together share one commit (group commit), each in its
-// own savepoint so one failing write never undoes another. A caller either waits for its write
-// (write) or is called back once it committed (write_async). Reads use a small pool of read-only
-// connections on the caller's thread. Prepared statements are cached per connection.
+// own savepoint so one failing write never undoes another. A batch is acknowledged (callers
+// resumed, after-commit hooks run) on the WAL sync thread once its commit is durable, while the
+// writer goes on with the next batch (core/wal_sync.hpp). A caller either waits for its write
+// (write) or is called back once it committed durably (write_async). Reads use a small pool of
+// read-only connections on the caller's thread; they may see a commit a moment before it is
+// durable. Prepared statements are cached per connection.
 #include "core/error.hpp"
 #include "core/log.hpp"
 
@@ -116,7 +119,8 @@ public:
     void publish(Topic topic, const boost::json::object& payload);
     // Stores a job in this transaction; the job runner picks it up after commit.
     void enqueue(std::string_view kind, const boost::json::object& payload, std::int64_t run_after_ms = 0);
-    // Runs after this write has committed (not if it rolled back). Keep it short: it runs on the writer.
+    // Runs after this write has committed durably (not if it rolled back). Keep it short: it runs on
+    // the sync thread, which acknowledges every batch.
     void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
     // Runs fn in a savepoint. If it fails (an error or an exception) its changes and its
     // after-commit hooks are undone, and the failure is returned; the transaction goes on.
@@ -148,17 +152,19 @@ public:
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
 
-    // Runs fn(Tx&) on the writer thread and returns its result once committed. A callback that
+    // Runs fn(Tx&) on the writer thread and returns its result once durably committed. A callback that
     // throws, or returns a failed Result, has its changes rolled back. Blocks the caller: never
     // call it from a network thread.
     template <class F>
     auto write(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
-    // Queues fn(Tx&), which returns a Result, and returns at once; done(Result) runs on the writer
-    // thread once the write committed, or rolled back. No thread waits meanwhile, so a network
-    // thread may queue writes. An exception in fn, or a batch that cannot commit, reaches done as
-    // an internal error. done should only hand the result on: it holds up the next batch, and a
-    // write from it would wait on itself.
+    // Queues fn(Tx&), which returns a Result, and returns at once; done(Result) runs on the sync
+    // thread once the batch holding the write committed durably (a write rolled back alone is
+    // reported then too), or on the writer if the batch could not commit. No thread
+    // waits meanwhile, so a network thread may queue writes. An exception in fn, or a batch that
+    // cannot commit, reaches done as an internal error. done should only hand the result on: it
+    // holds up the acknowledgement of later batches, and a blocking write from it would wait on
+    // itself (so would one from an after-commit hook).
     template <class F, class Done>
     void write_async(F fn, Done done);
 
@@ -183,6 +189,8 @@ public:
 
     std::int64_t commits() const;
     int readers() const;
+    // fsyncs of the WAL that acknowledged commits (one covers every batch committed before it).
+    std::int64_t syncs() const;
 
 private:
     // Something for the writer thread: a write, or a checkpoint between batches.
@@ -192,8 +200,8 @@ private:
         virtual ~Work() = default;
         // Inside the batch's transaction, in the write's own savepoint; false rolls it back.
         virtual bool run(Tx& tx) = 0;
-        // After the batch committed (failure empty) or could not commit. The writer's last use
-        // of this object.
+        // After the batch committed durably (failure empty; on the sync thread) or could not
+        // commit (on the writer). The last use of this object.
         virtual void finish(std::string failure) = 0;
     };
     struct WaitingWrite;  // write(): the caller blocks until it is finished
@@ -207,6 +215,8 @@ private:
     void release_reader(Conn& conn);
     void writer_loop();
     void run_batch(std::vector<Work*>& batch);
+    void acknowledge(const std::vector<std::function<void()>>& hooks, const std::vector<Work*>& writes,
+                     bool published, bool enqueued);
     static void finish_all(const std::vector<Work*>& writes, const std::string& failure);
 
     struct State;

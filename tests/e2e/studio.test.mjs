@@ -1,10 +1,12 @@
 // The web UI's less travelled paths: the studio's edit (with a field error shown beside its
-// input) and delete, keyboard seeking on the waveform, starting a chat by username, a room closed
-// by its creator, and a phone-sized screen without sideways scrolling.
+// input), stems, delete, refund of a sale and the voice tag, keyboard seeking on the waveform,
+// starting a chat by username, a room closed by its creator, and a phone-sized screen without
+// sideways scrolling.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeAudio, uploadOk, waitReady } from '../integration/audio.mjs';
+import { makeAudio, uploadOk, waitReady, writeTemp } from '../integration/audio.mjs';
 import { PASSWORD, startServer } from '../integration/harness.mjs';
+import { makeZip } from '../integration/zip.mjs';
 import { launch, person, screenshot } from './browser.mjs';
 
 const LIVE = { timeout: 20000 };
@@ -67,6 +69,54 @@ describe('web UI: studio, keyboard, chat by name, rooms, phone', { timeout: 2400
     await page.getByRole('button', { name: 'Delete Throwaway Track' }).click();
     await page.getByRole('link', { name: 'Throwaway Track' }).waitFor({ state: 'detached', ...LIVE });
     assert.equal((await srv.api('GET', `/api/beats/${drop.beat_id}`)).status, 404);
+    assert.deepEqual(producer.errors, []);
+  });
+
+  it('lists a sale in the studio and refunds it', async () => {
+    const customer = await srv.signup();
+    const sold = await srv.api('POST', '/api/purchases', {
+      token: customer.token, body: { beat_id: keep.beat_id, license: 'basic', payment: { provider: 'test', token: 'tok_visa' } },
+    });
+    assert.equal(sold.status, 201, sold.text);
+    const { page } = producer;
+    await page.goto('/studio');
+    const sale = page.locator('table.sales tr', { hasText: 'Keeper Track (remaster)' });
+    await sale.waitFor(LIVE);
+    await page.locator('.summary', { hasText: '1 sale ·' }).waitFor(LIVE);
+    await screenshot(page, '20b-studio-sales');
+    page.once('dialog', (dialog) => dialog.accept());
+    await sale.getByRole('button', { name: /^Refund Keeper Track/ }).click();
+    await page.getByText('No sales yet.').waitFor(LIVE);
+    await page.locator('.summary', { hasText: '0 sales' }).waitFor(LIVE);
+    const after = await srv.api('GET', `/api/purchases/${sold.json.purchase_id}`, { token: customer.token });
+    assert.equal(after.json.status, 'refunded');
+    assert.deepEqual(producer.errors, []);
+  });
+
+  it('uploads a beat\'s stems from the studio', async () => {
+    const { page } = producer;
+    await page.goto('/studio');
+    await page.getByRole('button', { name: 'Stems of Keeper Track (remaster)' }).click();
+    const archive = writeTemp('stems.zip', makeZip([{ name: 'drums.txt', data: Buffer.from('boom') }]));
+    await page.getByLabel('Stems of Keeper Track (remaster) (one ZIP archive)').setInputFiles(archive);
+    await page.getByRole('button', { name: 'Upload stems' }).click();
+    await page.getByRole('button', { name: 'Stems of Keeper Track (remaster)' }).filter({ hasText: '✓' }).waitFor(LIVE);
+    assert.equal((await srv.api('GET', `/api/beats/${keep.beat_id}`)).json.has_stems, true);
+    assert.deepEqual(producer.errors, []);
+  });
+
+  it('sets and removes the voice tag, showing whether one is set', async () => {
+    const { page } = producer;
+    await page.goto('/studio');
+    await page.getByText('You have no voice tag.').waitFor(LIVE);
+    assert.equal(await page.getByRole('button', { name: 'Remove voice tag' }).isVisible(), false);
+    await page.getByLabel('Voice tag (at most 15 s)').setInputFiles(makeAudio({ seconds: 2, freq: 1500 }));
+    await page.getByRole('button', { name: 'Upload voice tag' }).click();
+    await page.getByText(/^Your voice tag is set/).waitFor(LIVE);
+    assert.equal((await srv.api('GET', '/api/users/profile/voice-tag', { token: prod.token })).json.voice_tag, true);
+    await page.getByRole('button', { name: 'Remove voice tag' }).click();
+    await page.getByText('You have no voice tag.').waitFor(LIVE);
+    assert.equal((await srv.api('GET', '/api/users/profile/voice-tag', { token: prod.token })).json.voice_tag, false);
     assert.deepEqual(producer.errors, []);
   });
 

@@ -200,6 +200,10 @@ describe('editing, deleting and downloading', () => {
   test('another user cannot PATCH or DELETE (403 forbidden); an unknown id is 404', async () => {
     assertError(await srv.api('PATCH', `/api/beats/${beat.beat_id}`, { token: other.token, body: { title: 'Stolen' } }),
       403, 'forbidden');
+    assertError(await srv.api('PATCH', `/api/beats/${beat.beat_id}`, { token: other.token, body: { bpm: 5 } }),
+      403, 'forbidden', 'an invalid edit of another user\'s beat is still 403');
+    assertError(await srv.api('PATCH', '/api/beats/01a1ffe8-dffc-7126-9f52-b32307b54ab0', { token: owner.token, body: { bpm: 5 } }),
+      404, 'not_found');
     assertError(await srv.api('DELETE', `/api/beats/${beat.beat_id}`, { token: other.token }), 403, 'forbidden');
     assertError(await srv.api('DELETE', `/api/beats/${beat.beat_id}/delete`, { token: other.token }), 403, 'forbidden');
     assertError(await srv.api('PATCH', `/api/beats/${beat.beat_id}`, { body: { title: 'Anon' } }), 401, 'unauthorized');
@@ -287,6 +291,11 @@ describe('voice tag', () => {
     const tag = makeAudio({ kind: 'sine', freq: 1760, seconds: 2 });
     const r = await upload(srv, tagged.token, tag, {}, { path: '/api/users/profile/voice-tag', method: 'PUT' });
     assert.deepEqual(assertStatus(r, 200, 'PUT voice-tag'), { voice_tag: true });
+    const state = assertStatus(await srv.api('GET', '/api/users/profile/voice-tag', { token: tagged.token }), 200);
+    assert.equal(state.voice_tag, true);
+    assert.ok(Math.abs(Date.parse(state.updated_at) - Date.now()) < 60000, `updated_at ${state.updated_at} is about now`);
+    assert.deepEqual(assertStatus(await srv.api('GET', '/api/users/profile/voice-tag', { token: plain.token }), 200),
+      { voice_tag: false });
 
     const beatFile = makeAudio({ kind: 'mix', freq: 110, amplitude: 0.2, seconds: 35 });
     const original = fs.readFileSync(beatFile);
@@ -315,6 +324,8 @@ describe('voice tag', () => {
 
     assert.deepEqual(assertStatus(await srv.api('DELETE', '/api/users/profile/voice-tag', { token: tagged.token }), 200),
       { voice_tag: false });
+    assert.deepEqual(assertStatus(await srv.api('GET', '/api/users/profile/voice-tag', { token: tagged.token }), 200),
+      { voice_tag: false }, 'removed');
   });
 
   test('a voice tag that is not audio is 415; longer than 15 s is refused', async () => {

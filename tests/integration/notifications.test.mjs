@@ -166,7 +166,7 @@ describe('follows', () => {
 });
 
 describe('purchases', () => {
-  test('the buyer and the seller are told', async () => {
+  test('the buyer and the seller are told of a sale; the buyer of a refund', async () => {
     const producer = await srv.signup();
     const buyer = await srv.signup();
     const title = uniqueName('Beat ');
@@ -197,6 +197,13 @@ describe('purchases', () => {
       const s = (await list(producer)).notifications.filter((n) => n.kind === 'sale');
       assert.equal(s.length, 1);
       assert.deepEqual(s[0].data, sold.data);
+
+      assertStatus(await srv.api('POST', `/api/purchases/${purchase.purchase_id}/refund`, { token: producer.token }), 200, 'refund');
+      const refunded = await buyerSock.waitFor((x) => x.kind === 'purchase' && /refunded/.test(x.message), 'the refund frame');
+      assertFrame(refunded, 'purchase', 'refund frame');
+      assert.equal(refunded.message, `Your purchase of “${title}” was refunded; its license is revoked`);
+      assert.deepEqual(refunded.data, { purchase_id: purchase.purchase_id, beat_id: beat.beat_id });
+      assert.equal((await list(producer)).notifications.filter((n) => n.kind === 'sale').length, 1, 'the seller is not told of their own refund');
     } finally {
       await buyerSock.close();
       await sellerSock.close();

@@ -1,6 +1,7 @@
 // The stripe payment provider against a local stand-in for Stripe's API: Checkout Sessions with
 // the server's prices, signed webhooks (completed, expired, refunded, duplicates, bad signatures,
-// unknown types), Idempotency-Key under concurrency, and the circuit breaker when Stripe fails.
+// unknown types), refunds paid back through Stripe, Idempotency-Key under concurrency, and the
+// circuit breaker when Stripe fails.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -261,6 +262,44 @@ describe('stripe checkout and webhooks', () => {
     assert.equal((await purchase(buyer1, p1)).status, 'refunded');
     assert.deepEqual(await purchasedBeats(buyer1), [], 'the license is revoked');
     assertError(await srv.api('GET', `/api/beats/${beatS}/download?format=mp3`, { token: buyer1.token }), 403, 'forbidden');
+  });
+
+  test('a seller\'s refund pays the buyer back through Stripe first; a failing Stripe changes nothing', async () => {
+    const buyer = await srv.signup();
+    const pending = assertStatus(await buy(buyer, { beat_id: beatT, license: 'basic', payment: STRIPE }), 201, 'stripe checkout');
+    const [session] = stripe.sessionsFor(pending.purchase_id);
+    const pi = paymentIntentId();
+    assertStatus(await webhook(stripeEvent('checkout.session.completed',
+      checkoutSessionObject(session, { purchaseId: pending.purchase_id, paymentIntent: pi }))), 200, 'completed webhook');
+    const refundPath = `/api/purchases/${pending.purchase_id}/refund`;
+
+    assertError(await srv.api('POST', refundPath, { token: buyer.token }), 403, 'forbidden', 'the buyer cannot refund');
+    stripe.setMode('error500');
+    try {
+      assertError(await srv.api('POST', refundPath, { token: producer.token }), 503, 'payment_provider_unavailable', 'Stripe fails');
+    } finally {
+      stripe.setMode('ok');
+    }
+    assert.equal((await purchase(buyer, pending.purchase_id)).status, 'completed', 'no refund without the money back');
+    assert.deepEqual(await purchasedBeats(buyer), [beatT], 'the license stands');
+
+    const done = assertStatus(await srv.api('POST', refundPath, { token: producer.token }), 200, 'refund');
+    assert.equal(done.status, 'refunded');
+    const refunds = stripe.refunds.filter((r) => r.payment_intent === pi);
+    assert.equal(refunds.length, 1, 'Stripe refunded the payment once');
+    assert.equal(refunds[0].refund.metadata.purchase_id, pending.purchase_id);
+    assert.equal(refunds[0].key, `refund-${pending.purchase_id}`);
+    const call = stripe.requests.filter((r) => r.path === '/v1/refunds' && r.answered === 200).at(-1);
+    assert.equal(call.headers.authorization, `Bearer ${SECRET_KEY}`);
+    assert.deepEqual(await purchasedBeats(buyer), [], 'the license is revoked');
+
+    const calls = stripe.count;
+    assertError(await srv.api('POST', refundPath, { token: producer.token }), 409, 'not_refundable', 'twice');
+    assert.equal(stripe.count, calls, 'a refunded purchase never reaches Stripe again');
+    // Stripe then announces the refund: acknowledged, nothing changes.
+    const charge = { id: `ch_test_${uniqueName('c')}`, object: 'charge', payment_intent: pi, amount: 1250, amount_refunded: 1250, refunded: true };
+    assertStatus(await webhook(stripeEvent('charge.refunded', charge)), 200, 'charge.refunded after our refund');
+    assert.equal((await purchase(buyer, pending.purchase_id)).status, 'refunded');
   });
 
   test('10 concurrent stripe requests with one key: one purchase, one session; answers 201 (same id) or 409 idempotency_in_progress', async () => {

@@ -2,7 +2,8 @@
 // It listens on 127.0.0.1:0 (node:http), checks what Stripe would check on
 // POST /v1/checkout/sessions (the secret key as a Bearer token, a form-encoded body with
 // client_reference_id and line_items with integer unit_amounts), records every request, and answers
-// like Stripe: 200 {id: "cs_test_...", object: "checkout.session", url, ...}.
+// like Stripe: 200 {id: "cs_test_...", object: "checkout.session", url, ...}; and POST /v1/refunds
+// (one full refund per payment_intent, replayed for the same Idempotency-Key).
 // Its mode can be switched at runtime:
 //   'ok'       answer as above
 //   'error500' answer 500 with Stripe's error envelope (fails fast)
@@ -40,7 +41,7 @@ function checkoutProblems(form) {
   return problems;
 }
 
-// Starts the stand-in. Returns {base, port, secretKey, requests, sessions, mode, setMode(m),
+// Starts the stand-in. Returns {base, port, secretKey, requests, sessions, refunds, mode, setMode(m),
 // count (requests received), sessionsFor(purchaseId), close()}.
 //   requests: [{method, path, headers, raw, form, problems, mode, answered, at}]
 //   sessions: [{id, url, client_reference_id, amounts: [unit_amount...], form}] (answered 200)
@@ -49,9 +50,47 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
     mode,
     requests: [],
     sessions: [],
+    refunds: [],  // [{payment_intent, key, refund}]
     hanging: new Set(),
   };
   const sockets = new Set();
+
+  // POST /v1/refunds {payment_intent}: one refund per payment intent, as Stripe allows for a full
+  // refund; the same Idempotency-Key replays the first answer, another key is
+  // 400 charge_already_refunded.
+  function refund(rec, form, key, res) {
+    const send = (status, body) => {
+      rec.answered = status;
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (!/^pi_/.test(form.payment_intent ?? '')) {
+      rec.problems.push(`payment_intent '${form.payment_intent}' is not a payment intent id`);
+      send(400, { error: { type: 'invalid_request_error', message: 'No such payment_intent', param: 'payment_intent' } });
+      return;
+    }
+    const earlier = state.refunds.find((r) => r.payment_intent === form.payment_intent);
+    if (earlier && earlier.key === key) {
+      send(200, earlier.refund);
+      return;
+    }
+    if (earlier) {
+      send(400, { error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: `Charge for ${form.payment_intent} has already been refunded.` } });
+      return;
+    }
+    const made = {
+      id: `re_test_${randomBytes(12).toString('hex')}`,
+      object: 'refund',
+      payment_intent: form.payment_intent,
+      status: 'succeeded',
+      metadata: Object.fromEntries(Object.entries(form)
+        .filter(([k]) => k.startsWith('metadata['))
+        .map(([k, v]) => [k.slice('metadata['.length, -1), v])),
+    };
+    state.refunds.push({ payment_intent: form.payment_intent, key, refund: made });
+    send(200, made);
+  }
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -83,7 +122,7 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
       }
 
       const url = new URL(req.url, 'http://stand-in');
-      if (req.method !== 'POST' || url.pathname !== '/v1/checkout/sessions') {
+      if (req.method !== 'POST' || !['/v1/checkout/sessions', '/v1/refunds'].includes(url.pathname)) {
         rec.answered = 404;
         stripeError(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${url.pathname}).`);
         return;
@@ -104,6 +143,10 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
       }
       const form = Object.fromEntries(new URLSearchParams(raw));
       rec.form = form;
+      if (url.pathname === '/v1/refunds') {
+        refund(rec, form, req.headers['idempotency-key'], res);
+        return;
+      }
       rec.problems.push(...checkoutProblems(form));
       if (rec.problems.length > 0) {
         rec.answered = 400;
@@ -155,6 +198,7 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
     secretKey,
     requests: state.requests,
     sessions: state.sessions,
+    refunds: state.refunds,
     get mode() { return state.mode; },
     setMode(m) {
       if (!['ok', 'error500', 'hang'].includes(m)) throw new Error(`unknown stand-in mode ${m}`);

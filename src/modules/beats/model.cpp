@@ -396,6 +396,7 @@ beat_json(const Beat& b)
         {"status", b.status},
         {"file_url", "/api/beats/" + b.id + "/download"},
         {"stream_url", "/api/beats/" + b.id + "/preview.mp3"},
+        {"has_stems", b.stems_sha256.has_value()},
         {"licenses", licenses_json(b.licenses)},
         {"plays", b.plays},
         {"rating_avg", b.rating_count > 0 ? boost::json::value(std::round(static_cast<double>(b.rating_sum) * 100.0 /

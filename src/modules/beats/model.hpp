@@ -41,6 +41,7 @@ struct Beat {
     std::int64_t rating_count = 0;
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
+    std::optional<std::string> stems_sha256;  // none: no stems uploaded
 };
 
 // What an upload or a PATCH may set; absent fields stay as they are.
@@ -70,8 +71,10 @@ boost::json::value licenses_json(const std::vector<License>& licenses);
 std::vector<License> licenses_from_json(const boost::json::value& v);
 std::string tags_text(const std::vector<std::string>& tags);  // for full-text search
 
-// Reading beats_beats rows: kBeatColumns in this order, as read_beat expects them.
+// Reading beats_beats rows: kBeatColumns in this order, as read_beat expects them; a query may
+// select more after them, from index kBeatColumnCount on.
 extern const char* const kBeatColumns;
+constexpr int kBeatColumnCount = 27;
 Beat read_beat(core::Query& q);
 
 }  // namespace bb::beats

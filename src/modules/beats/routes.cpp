@@ -100,6 +100,7 @@ add_schemas(http::Router& router)
         "licenses": {"type": "array", "items": {"$ref": "#/components/schemas/License"}},
         "plays": {"type": "integer"}, "rating_avg": {"type": ["number", "null"]}, "rating_count": {"type": "integer"},
         "loudness_lufs": {"type": ["number", "null"]},
+        "has_stems": {"type": "boolean", "description": "stems were uploaded: licenses with 'stems' may download them"},
         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})");
     router.schema("BeatUpload", R"({"type": "object", "required": ["file", "title"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "the audio: WAV, MP3, FLAC, OGG, AIFF or M4A"},
@@ -124,9 +125,12 @@ add_schemas(http::Router& router)
     router.schema("Waveform", R"({"type": "object", "required": ["peaks"], "properties": {
         "peaks": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
         "duration_ms": {"type": ["integer", "null"]}}})");
+    router.schema("StemsUpload", R"({"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "one ZIP archive of the beat's track-outs"}}})");
     router.schema("VoiceTagUpload", R"({"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "a short spoken tag, at most 15 s"}}})");
-    router.schema("VoiceTagSet", R"({"type": "object", "properties": {"voice_tag": {"type": "boolean"}}})");
+    router.schema("VoiceTagSet", R"({"type": "object", "required": ["voice_tag"], "properties": {
+        "voice_tag": {"type": "boolean"}, "updated_at": {"type": "string", "format": "date-time"}}})");
     router.schema("PlaybackRequest", R"({"type": "object", "required": ["beat_id", "action"], "properties": {
         "beat_id": {"type": "string"}, "action": {"enum": ["play", "pause", "stop"]},
         "position_ms": {"type": "integer", "minimum": 0}}})");
@@ -223,10 +227,15 @@ register_routes(http::Router& router, Service& service)
                     }
                     boost::json::object problems;
                     auto changes = read_changes(in->object(), false, problems);
+                    const std::string beat_id(req.param("beat_id"));
                     if (!problems.empty()) {
+                        // Someone else's beat is 403 whatever the body says, as for a valid one.
+                        if (auto allowed = service.may_change(req.user(), beat_id); !allowed) {
+                            return allowed.error();
+                        }
                         return core::invalid_fields(std::move(problems));
                     }
-                    auto beat = service.update(req.user(), std::string(req.param("beat_id")), changes);
+                    auto beat = service.update(req.user(), beat_id, changes);
                     if (!beat) {
                         return beat.error();
                     }
@@ -308,6 +317,40 @@ register_routes(http::Router& router, Service& service)
                         return done.error();
                     }
                     return Response::json(200, {{"voice_tag", true}});
+                }});
+    router.add({.method = "PUT", .path = "/api/beats/{beat_id}/stems", .auth = Auth::kRequired,
+                .exec = Exec::kBlocking, .body = Body::kMultipart,
+                .doc = {.summary = "Set a beat's stems (its producer): one ZIP archive, downloaded with ?format=stems",
+                        .tag = "beats", .form = "StemsUpload",
+                        .responses = {{200, "Beat"}, {403, "Error"}, {404, "Error"}, {413, "Error"}, {415, "Error"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    auto beat = service.set_stems(req.user(), std::string(req.param("beat_id")), *req.upload);
+                    if (!beat) {
+                        return beat.error();
+                    }
+                    return Response::json(200, beat_json(*beat));
+                }});
+    router.add({.method = "DELETE", .path = "/api/beats/{beat_id}/stems", .auth = Auth::kRequired,
+                .exec = Exec::kBlocking,
+                .doc = {.summary = "Remove a beat's stems (its producer)", .tag = "beats",
+                        .responses = {{200, "Beat"}, {403, "Error"}, {404, "Error"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    auto beat = service.remove_stems(req.user(), std::string(req.param("beat_id")));
+                    if (!beat) {
+                        return beat.error();
+                    }
+                    return Response::json(200, beat_json(*beat));
+                }});
+    router.add({.method = "GET", .path = "/api/users/profile/voice-tag", .auth = Auth::kRequired,
+                .doc = {.summary = "Whether I have a voice tag, and since when", .tag = "beats",
+                        .responses = {{200, "VoiceTagSet"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    boost::json::object state{{"voice_tag", false}};
+                    if (auto updated = service.voice_tag_updated_ms(req.user().user_id)) {
+                        state["voice_tag"] = true;
+                        state["updated_at"] = core::clock::rfc3339(*updated);
+                    }
+                    return Response::json(200, state);
                 }});
     router.add({.method = "DELETE", .path = "/api/users/profile/voice-tag", .auth = Auth::kRequired,
                 .exec = Exec::kBlocking,

@@ -55,7 +55,7 @@ const std::map<std::string, SortSpec> kSorts = {
 constexpr const char* kColumns =
     "b.id, b.producer_id, b.title, b.artist, b.price_cents, b.currency, b.genre, b.bpm, b.musical_key, b.mood, b.tags, "
     "b.description, b.licenses, b.status, b.failure, b.original_sha256, b.original_ext, b.duration_ms, b.lufs, "
-    "b.peaks, b.preview_path, b.plays, b.rating_sum, b.rating_count, b.created_ms, b.updated_ms";
+    "b.peaks, b.preview_path, b.plays, b.rating_sum, b.rating_count, b.created_ms, b.updated_ms, b.stems_sha256";
 
 // Text ranked by bm25, columns weighted: title 10, artist 5, tags 3, genre 2, mood 2. Ranking
 // stays inside the index (rowid and score only, ties by index row) and only the page is joined
@@ -175,9 +175,9 @@ Service::search(const SearchQuery& query) const
         q.bind_at(11, query.limit + 1);
         while (q.step()) {
             page.beats.push_back(read_beat(q));
-            ranks.push_back(q.col(26).getDouble());
+            ranks.push_back(q.col(kBeatColumnCount).getDouble());
             if (relevance) {
-                index_rows.push_back(q.int64(27));
+                index_rows.push_back(q.int64(kBeatColumnCount + 1));
             }
         }
     });

@@ -3,6 +3,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "modules/beats/file_refs.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,7 +16,7 @@ namespace bb::beats {
 const char* const kBeatColumns =
     "id, producer_id, title, artist, price_cents, currency, genre, bpm, musical_key, mood, tags, description, "
     "licenses, status, failure, original_sha256, original_ext, duration_ms, lufs, peaks, preview_path, plays, "
-    "rating_sum, rating_count, created_ms, updated_ms";
+    "rating_sum, rating_count, created_ms, updated_ms, stems_sha256";
 
 namespace {
 
@@ -36,16 +37,25 @@ load(core::Query& q)
     return read_beat(q);
 }
 
-// A beat its producer (or an admin) may edit or delete: 404 when gone, 403 for anyone else.
-core::Result<Beat>
-load_to_change(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
+// Its producer (or an admin) may edit or delete a beat: 404 when gone, 403 for anyone else.
+core::Result<void>
+check_may_change(const std::optional<Beat>& beat, const http::Principal& who)
 {
-    auto beat = load(tx.query(kSelectById).bind(beat_id));
     if (!beat || beat->status == "deleted") {
         return core::not_found("beat");
     }
     if (beat->producer_id != who.user_id && !who.is_admin()) {
         return core::forbidden("only the beat's producer or an admin may change it");
+    }
+    return {};
+}
+
+core::Result<Beat>
+load_to_change(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
+{
+    auto beat = load(tx.query(kSelectById).bind(beat_id));
+    if (auto allowed = check_may_change(beat, who); !allowed) {
+        return allowed.error();
     }
     return *beat;
 }
@@ -187,6 +197,7 @@ read_beat(core::Query& q)
     b.rating_count = q.int64(23);
     b.created_ms = q.int64(24);
     b.updated_ms = q.int64(25);
+    b.stems_sha256 = q.opt_text(26);
     return b;
 }
 
@@ -274,10 +285,7 @@ Service::create(const std::string& producer_id, const std::string& temp_audio, c
     b.updated_ms = now;
     try {
         db_.write([&](core::Tx& tx) {
-            tx.query("INSERT INTO beats_files (sha256, ext, size, refs, created_ms) VALUES (?, ?, ?, 1, ?) "
-                     "ON CONFLICT (sha256) DO UPDATE SET refs = refs + 1")
-                .bind(sha256, ext, static_cast<std::int64_t>(std::filesystem::file_size(target)), now)
-                .exec();
+            hold_file(tx, sha256, ext, static_cast<std::int64_t>(std::filesystem::file_size(target)));
             tx.query("INSERT INTO beats_beats (id, producer_id, title, artist, price_cents, currency, genre, bpm, "
                      "musical_key, mood, tags, description, licenses, status, original_sha256, original_ext, "
                      "original_format, duration_ms, created_ms, updated_ms) "
@@ -372,19 +380,30 @@ Service::get(const std::string& beat_id) const
     return std::move(*beat);
 }
 
+core::Result<Beat>
+Service::changeable(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
+{
+    return load_to_change(tx, who, beat_id);
+}
+
+core::Result<void>
+Service::may_change(const http::Principal& who, const std::string& beat_id) const
+{
+    std::optional<Beat> beat;
+    db_.read([&](core::Conn& conn) { beat = load(conn.query(kSelectById).bind(beat_id)); });
+    return check_may_change(beat, who);
+}
+
 core::Result<std::shared_ptr<const std::string>>
 Service::beat_json_cached(const std::string& beat_id)
 {
-    if (auto hit = cache_.get(beat_id)) {
-        return hit;
-    }
-    auto beat = get(beat_id);
-    if (!beat) {
-        return beat.error();
-    }
-    auto json = std::make_shared<const std::string>(boost::json::serialize(beat_json(*beat)));
-    cache_.put(beat_id, json);
-    return json;
+    return cache_.get_or_make(beat_id, [&]() -> core::Result<std::shared_ptr<const std::string>> {
+        auto beat = get(beat_id);
+        if (!beat) {
+            return beat.error();
+        }
+        return std::make_shared<const std::string>(boost::json::serialize(beat_json(*beat)));
+    });
 }
 
 core::Result<Beat>
@@ -443,12 +462,11 @@ Service::drop_files(core::Tx& tx, const Beat& beat)
         remove.push_back(storage_.absolute(*beat.preview_path));
     }
     if (!licensed) {
-        tx.query("UPDATE beats_files SET refs = refs - 1 WHERE sha256 = ?").bind(beat.original_sha256).exec();
-        auto refs = tx.query("SELECT refs FROM beats_files WHERE sha256 = ?");
-        refs.bind(beat.original_sha256);
-        if (refs.step() && refs.int64(0) <= 0) {
+        if (release_file(tx, beat.original_sha256)) {
             remove.push_back(storage_.original(beat.original_sha256, beat.original_ext));
-            tx.query("DELETE FROM beats_files WHERE sha256 = ?").bind(beat.original_sha256).exec();
+        }
+        if (beat.stems_sha256 && release_file(tx, *beat.stems_sha256)) {
+            remove.push_back(storage_.stems(*beat.stems_sha256));
         }
     }
     tx.after_commit([remove] {
@@ -591,7 +609,7 @@ Service::download(const http::Principal& who, const std::string& beat_id, const 
         if (!format || *format == "original" || *format == "wav" || *format == beat->original_ext) {
             return FileToSend{original, mime_for(beat->original_ext), original_name};
         }
-        formats = {"mp3"};
+        formats = {"mp3", "stems"};
     }
     auto covered = [&](const std::string& f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
     // The best format the license covers, unless one was asked for.
@@ -603,7 +621,10 @@ Service::download(const http::Principal& who, const std::string& beat_id, const 
         return FileToSend{original, mime_for(beat->original_ext), original_name};
     }
     if (chosen == "stems") {
-        return core::invalid_field("format", "no stems were uploaded for this beat");
+        if (!beat->stems_sha256) {
+            return core::invalid_field("format", "no stems were uploaded for this beat");
+        }
+        return FileToSend{storage_.stems(*beat->stems_sha256), "application/zip", beat->title + " (stems).zip"};
     }
     // An untagged 320 kbit/s MP3, made once from the original and kept.
     const std::string mp3 = storage_.download(beat->original_sha256, 320000);
@@ -647,6 +668,20 @@ Service::set_voice_tag(const http::Principal& who, http::Upload& form)
             .exec();
     });
     return {};
+}
+
+std::optional<std::int64_t>
+Service::voice_tag_updated_ms(const std::string& producer_id) const
+{
+    std::optional<std::int64_t> updated;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT updated_ms FROM beats_voice_tags WHERE producer_id = ?");
+        q.bind(producer_id);
+        if (q.step()) {
+            updated = q.int64(0);
+        }
+    });
+    return updated;
 }
 
 core::Result<void>

@@ -65,6 +65,7 @@ public:
     // A beat anyone may see (not deleted); the JSON of it is cached.
     core::Result<std::shared_ptr<const std::string>> beat_json_cached(const std::string& beat_id);
     core::Result<Beat> get(const std::string& beat_id) const;
+    core::Result<void> may_change(const http::Principal& who, const std::string& beat_id) const;  // 404, 403
     core::Result<Beat> update(const http::Principal& who, const std::string& beat_id, const BeatChanges& changes);
     core::Result<void> remove(const http::Principal& who, const std::string& beat_id);
     core::Result<SearchPage> search(const SearchQuery& query) const;
@@ -81,8 +82,13 @@ public:
                                       const std::optional<std::string>& format);
     void set_download_rights(DownloadRights rights);
 
+    // Stems: one ZIP archive (multipart field "file") for the licenses that include them.
+    core::Result<Beat> set_stems(const http::Principal& who, const std::string& beat_id, http::Upload& form);
+    core::Result<Beat> remove_stems(const http::Principal& who, const std::string& beat_id);
+
     core::Result<void> set_voice_tag(const http::Principal& who, http::Upload& form);
     core::Result<void> remove_voice_tag(const http::Principal& who);
+    std::optional<std::int64_t> voice_tag_updated_ms(const std::string& producer_id) const;  // none: no tag
 
     core::Result<PlaybackEvent> record_playback(const http::Principal& who, const std::string& beat_id,
                                                 const std::string& action, std::int64_t position_ms);
@@ -103,6 +109,10 @@ public:
 
 private:
     core::Result<ProbeInfo> accept_audio(http::UploadedFile& file) const;
+    // In a write: the beat when `who` may change it (404, 403 otherwise).
+    core::Result<Beat> changeable(core::Tx& tx, const http::Principal& who, const std::string& beat_id);
+    // Points the beat at new stems (or none), releasing the old ones; the caller commits.
+    void replace_stems(core::Tx& tx, Beat& beat, const std::optional<std::string>& stems_sha256);
     void drop_files(core::Tx& tx, const Beat& beat);
     void count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after);
     // After a commit that changed the search index (nothing when it did not).

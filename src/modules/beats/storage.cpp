@@ -24,7 +24,7 @@ fsync_path(const std::string& path, int flags)
 
 Storage::Storage(fs::path data_dir) : data_dir_(std::move(data_dir))
 {
-    for (const char* dir : {"media/originals", "media/voicetags", "media/previews", "media/downloads", "media/scratch"}) {
+    for (const char* dir : {"media/originals", "media/stems", "media/voicetags", "media/previews", "media/downloads", "media/scratch"}) {
         fs::create_directories(data_dir_ / dir);
     }
 }
@@ -39,6 +39,12 @@ std::string
 Storage::voice_tag(const std::string& sha256, const std::string& ext) const
 {
     return (data_dir_ / "media/voicetags" / (sha256 + "." + ext)).string();
+}
+
+std::string
+Storage::stems(const std::string& sha256) const
+{
+    return (data_dir_ / "media/stems" / (sha256 + ".zip")).string();
 }
 
 std::string

@@ -1,6 +1,6 @@
 #pragma once
-// Where the beats module keeps files under the data dir. Originals and voice tags are stored by
-// content (SHA-256), so the same upload twice is one file; previews are per beat. Every file is
+// Where the beats module keeps files under the data dir. Originals, stems and voice tags are
+// stored by content (SHA-256), so the same upload twice is one file; previews are per beat. Every file is
 // fsynced and renamed into place, so a crash never leaves a partial file under a real name.
 #include "core/error.hpp"
 
@@ -15,6 +15,7 @@ public:
 
     std::string original(const std::string& sha256, const std::string& ext) const;
     std::string voice_tag(const std::string& sha256, const std::string& ext) const;
+    std::string stems(const std::string& sha256) const;  // a ZIP archive
     std::string preview(const std::string& beat_id) const;
     std::string download(const std::string& sha256, int bitrate) const;  // cached transcodes
     std::string scratch(const std::string& name) const;                  // work files

@@ -92,6 +92,7 @@ Live::ready(const std::string& user_id, const http::WsConnection& conn,
     }
     socket.held.clear();
     socket.replaying = false;
+    socket.replayed_up_to = last_id;
 }
 
 void
@@ -123,6 +124,8 @@ Live::deliver(const std::string& user_id, const std::string& message_id, std::sh
         }
         if (socket.replaying) {
             socket.held.emplace_back(message_id, frame);
+        } else if (message_id <= socket.replayed_up_to) {
+            continue;  // committed before the replay read it, pushed only now that it is durable
         } else if (auto conn = socket.conn.lock()) {
             conn->send(frame);
         }

@@ -63,6 +63,9 @@ private:
         std::weak_ptr<http::WsConnection> conn;
         bool replaying = false;
         std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> held;  // while replaying
+        // A message is readable once committed but pushed once durable (core/db.hpp): one the
+        // replay already sent can still be pushed after ready(). Ids follow commit order.
+        std::string replayed_up_to;
     };
     std::mutex mutex_;
     std::map<std::string, std::map<std::uint64_t, Socket>> sockets_;

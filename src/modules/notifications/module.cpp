@@ -79,6 +79,23 @@ struct NotificationsModule::Impl {
         return {};
     }
 
+    // The buyer learns their money is back and the license gone; the seller did it, so is not told.
+    core::Result<void> on_refund(const core::Event& e, core::Tx& tx)
+    {
+        const auto buyer_id = text(e.payload, "buyer_id");
+        const auto* items = e.payload.if_contains("items");
+        if (buyer_id.empty() || items == nullptr || !items->is_array() || items->as_array().empty() ||
+            !items->as_array().front().is_object()) {
+            return {};
+        }
+        const auto& first = items->as_array().front().as_object();
+        const auto more = items->as_array().size() - 1;
+        const auto what = "“" + text(first, "title") + "”" + (more > 0 ? " and " + std::to_string(more) + " more" : "");
+        store.add(tx, {buyer_id, "purchase", "Your purchase of " + what + " was refunded; its license is revoked",
+                       {{"purchase_id", text(e.payload, "purchase_id")}, {"beat_id", text(first, "beat_id")}}});
+        return {};
+    }
+
     core::Result<void> on_message(const core::Event& e, core::Tx& tx)
     {
         const auto receiver_id = text(e.payload, "receiver_id");
@@ -321,6 +338,8 @@ NotificationsModule::subscribe(core::EventBus& bus)
     Impl& m = *impl_;
     bus.subscribe(purchases::kPurchaseCompleted, "notifications.on_purchase_completed",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_purchase(e, tx); });
+    bus.subscribe(purchases::kPurchaseRefunded, "notifications.on_purchase_refunded",
+                  [&m](const core::Event& e, core::Tx& tx) { return m.on_refund(e, tx); });
     bus.subscribe(chat::kMessageSent, "notifications.on_message_sent",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_message(e, tx); });
     bus.subscribe(beats::kBeatReady, "notifications.on_beat_ready",

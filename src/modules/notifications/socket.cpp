@@ -16,6 +16,9 @@ namespace {
 // while the missed notifications are being read and sent, live frames are held back; once the
 // replay is out, those not already replayed follow. So a notification committed while the
 // client reconnects arrives once: not lost between the query and the join, not sent twice.
+// A notification is readable as soon as it commits but pushed only once its commit is durable
+// (core/db.hpp), so the replay may hold one whose push comes after the gate opened: frames up to
+// the last replayed id stay filtered (ids follow commit order, so every such one was replayed).
 class Gate final : public http::WsConnection {
 public:
     explicit Gate(std::shared_ptr<http::WsConnection> inner) : inner_(std::move(inner)) {}
@@ -26,6 +29,9 @@ public:
             std::lock_guard lock(mutex_);
             if (holding_) {
                 held_.push_back(std::move(text));
+                return;
+            }
+            if (!replayed_up_to_.empty() && notification_id(*text) <= replayed_up_to_) {
                 return;
             }
         }
@@ -48,6 +54,9 @@ public:
         }
         held_.clear();
         holding_ = false;
+        if (!replayed.empty()) {
+            replayed_up_to_ = *replayed.rbegin();
+        }
     }
 
 private:
@@ -66,6 +75,7 @@ private:
     std::mutex mutex_;
     bool holding_ = true;
     std::vector<std::shared_ptr<const std::string>> held_;
+    std::string replayed_up_to_;  // the newest replayed id, once open
 };
 
 class Socket final : public http::WsHandler {

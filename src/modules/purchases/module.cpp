@@ -139,7 +139,7 @@ add_schemas(http::Router& router)
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/PurchaseItem"}},
         "payment": {"type": "object", "required": ["provider"], "properties": {"provider": {"enum": ["test", "stripe"]},
             "token": {"type": "string", "description": "test provider: tok_visa, tok_chargeDeclined, ..."}}}},
-        "description": "one item (beat_id, license) or a cart (items); send Idempotency-Key to retry safely"})");
+        "description": "one item (beat_id, license) or a cart (items); send Idempotency-Key (kept 48 h) to retry safely"})");
     router.schema("Purchase", R"({"type": "object", "required": ["purchase_id", "buyer_id", "status", "items",
         "total_cents", "currency", "provider"], "properties": {"purchase_id": {"type": "string"},
         "buyer_id": {"type": "string"}, "status": {"enum": ["pending", "completed", "declined", "refunded"]},
@@ -242,8 +242,10 @@ PurchasesModule::register_routes(http::Router& router)
                 }});
     router.add({.method = "POST", .path = "/api/purchases/{purchase_id}/refund", .auth = Auth::kRequired,
                 .exec = Exec::kBlocking,
-                .doc = {.summary = "Refund (the seller or an admin): licenses revoked, an exclusive returns to the store",
-                        .tag = "purchases", .responses = {{200, "Purchase"}, {403, "Error"}, {409, "Error"}}},
+                .doc = {.summary = "Refund (the seller or an admin): the provider pays the buyer back (Stripe: a Refund "
+                                   "of the payment), then licenses are revoked and an exclusive returns to the store",
+                        .tag = "purchases",
+                        .responses = {{200, "Purchase"}, {403, "Error"}, {409, "Error"}, {422, "Error"}, {503, "Error"}}},
                 .handler = [&service](const Request& req) -> Reply {
                     return http::json_reply(200, service.refund(req.user(), std::string(req.param("purchase_id"))));
                 }});

@@ -23,6 +23,11 @@ struct ChargeRequest {
     std::string token;  // test provider: tok_visa, tok_chargeDeclined, ...
 };
 
+struct RefundRequest {
+    std::string purchase_id;
+    std::string payment_ref;  // what the provider charged: Stripe's payment_intent
+};
+
 struct ChargeResult {
     enum class Outcome { kPaid, kDeclined, kRedirect };
     Outcome outcome = Outcome::kDeclined;
@@ -38,12 +43,14 @@ public:
     // Blocks (the blocking pool calls it). Errors: 503 while the provider is failing (circuit
     // open or timing out), 422 for a request the provider refuses as malformed.
     virtual core::Result<ChargeResult> charge(const ChargeRequest& request) = 0;
+    // Pays a completed purchase back in full (blocks too); errors as for charge().
+    virtual core::Result<void> refund(const RefundRequest& request) = 0;
 };
 
 // Stripe's test tokens settle at once: tok_visa, tok_mastercard, tok_amex, ... are kPaid
 // (provider_ref "ch_test_<purchase_id>"); tok_chargeDeclined, tok_chargeDeclinedInsufficientFunds,
 // tok_cvcCheckFail, ... are kDeclined with Stripe's message. An empty or unknown token is a 422
-// on the field "payment.token".
+// on the field "payment.token". Refunds always succeed (no money moved).
 std::unique_ptr<PaymentProvider> make_test_provider();
 
 struct StripeSettings {
@@ -63,6 +70,8 @@ struct StripeSettings {
 // details.retry_after_s on 5xx, 429, timeouts, connection errors and malformed answers (each one
 // a circuit-breaker failure), while the circuit is open (without calling Stripe), and when Stripe
 // refuses our key (401/403: logged, not blamed on the buyer, not a breaker failure).
+// refund() creates a Refund of the payment_intent (POST {api_base}/v1/refunds, Idempotency-Key
+// "refund-<purchase_id>"), behind the same breaker; one Stripe already refunded counts as done.
 std::unique_ptr<PaymentProvider> make_stripe_provider(const StripeSettings& settings);
 
 // Stripe-Signature: "t=TIMESTAMP,v1=HEX[,v1=HEX...]" — HMAC-SHA256 of "t.payload" with the

@@ -19,7 +19,7 @@ namespace bb::purchases {
 
 // Payload: {purchase_id, buyer_id, total_cents, currency, items: [{beat_id, seller_id, license, price_cents, title}]}
 inline constexpr core::Topic kPurchaseCompleted{"purchase.completed"};
-// Payload: {purchase_id, buyer_id, items: [...]}
+// Payload: {purchase_id, buyer_id, items: [...] as above}
 inline constexpr core::Topic kPurchaseRefunded{"purchase.refunded"};
 // Payload: {purchase_id, buyer_id, reason}
 inline constexpr core::Topic kPurchaseDeclined{"purchase.declined"};

@@ -247,6 +247,7 @@ Service::remember(core::Tx& tx, const http::Principal& who, const PurchaseReques
         .bind(who.user_id, *request.idempotency_key, request.body_hash, answer.status, answer.body, purchase_id,
               core::clock::now_ms())
         .exec();
+    retention_.tidy(tx, core::clock::now_ms());
 }
 
 // Grants the licenses of a pending purchase, takes exclusives out of the store and announces it.
@@ -646,11 +647,38 @@ Service::refund(const http::Principal& who, const std::string& purchase_id)
     if (!seller && !who.is_admin()) {
         return core::forbidden("only the seller or an admin may refund a purchase");
     }
+    if (purchase->at("status") != "completed") {
+        return refused(core::Code::kConflict, "not_refundable", "only a completed purchase can be refunded");
+    }
+    // The money goes back first: a failed call changes nothing here. Should we stop between the
+    // provider's refund and our commit, Stripe's charge.refunded webhook revokes the licenses.
+    if (auto paid_back = pay_back(purchase_id, std::string(purchase->at("provider").as_string())); !paid_back) {
+        return paid_back.error();
+    }
     auto done = db_.write([&](core::Tx& tx) { return revoke(tx, purchase_id); });
     if (!done) {
         return done.error();
     }
     return get(who, purchase_id);
+}
+
+core::Result<void>
+Service::pay_back(const std::string& purchase_id, const std::string& provider_name)
+{
+    const auto provider = providers_.find(provider_name);
+    if (provider == providers_.end()) {
+        return core::unavailable("the purchase was paid through " + provider_name +
+                                 ", which this server is not configured for; the money cannot be returned");
+    }
+    RefundRequest request{.purchase_id = purchase_id};
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT payment_ref FROM purchases_purchases WHERE id = ?");
+        q.bind(purchase_id);
+        if (q.step() && !q.is_null(0)) {
+            request.payment_ref = q.text(0);
+        }
+    });
+    return provider->second->refund(request);
 }
 
 core::Result<boost::json::object>
@@ -689,6 +717,7 @@ Service::webhook(std::string_view signature, std::string_view payload)
             duplicate = true;  // applied before: acknowledged, nothing changes
             return {};
         }
+        retention_.tidy(tx, core::clock::now_ms());
         if (type == "checkout.session.completed") {
             return complete(tx, text("client_reference_id"), text("payment_intent"));
         }

@@ -9,6 +9,7 @@
 #include "http/request.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/purchases/payments.hpp"
+#include "modules/purchases/retention.hpp"
 #include "modules/users/users.hpp"
 
 #include <boost/json/object.hpp>
@@ -94,6 +95,7 @@ private:
     core::Result<void> complete(core::Tx& tx, const std::string& purchase_id, const std::string& payment_ref);
     core::Result<void> decline(core::Tx& tx, const std::string& purchase_id, const std::string& reason);
     core::Result<void> revoke(core::Tx& tx, const std::string& purchase_id);
+    core::Result<void> pay_back(const std::string& purchase_id, const std::string& provider_name);
 
     core::Db& db_;
     users::UsersModule& users_;
@@ -104,6 +106,7 @@ private:
     const std::string& secret_;
     std::map<std::string, std::unique_ptr<PaymentProvider>> providers_;
     std::string webhook_secret_;
+    Retention retention_;  // used on the writer thread only
 };
 
 }  // namespace bb::purchases

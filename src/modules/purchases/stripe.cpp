@@ -87,11 +87,10 @@ public:
         : settings_(std::move(settings)),
           breaker_(settings_.breaker_failures, std::chrono::milliseconds(settings_.breaker_cooldown_ms))
     {
-        endpoint_ = settings_.api_base;
-        while (!endpoint_.empty() && endpoint_.back() == '/') {
-            endpoint_.pop_back();
+        base_ = settings_.api_base;
+        while (!base_.empty() && base_.back() == '/') {
+            base_.pop_back();
         }
-        endpoint_ += "/v1/checkout/sessions";
     }
 
     std::string_view
@@ -103,37 +102,82 @@ public:
     core::Result<ChargeResult>
     charge(const ChargeRequest& request) override
     {
+        // A retried call for the same purchase cannot open a second session.
+        auto session = call("/v1/checkout/sessions", checkout_fields(request), "checkout-" + request.purchase_id,
+                            request.purchase_id);
+        if (!session) {
+            return session.error();
+        }
+        const auto id = string_at(*session, "id");
+        const auto url = string_at(*session, "url");
+        if (id.empty() || url.empty()) {
+            return failed(request.purchase_id, "Stripe answered without a session id and url");
+        }
+        ChargeResult result;
+        result.outcome = ChargeResult::Outcome::kRedirect;
+        result.provider_ref = std::string(id);
+        result.checkout_url = std::string(url);
+        return result;
+    }
+
+    core::Result<void>
+    refund(const RefundRequest& request) override
+    {
+        if (request.payment_ref.empty()) {
+            return core::Error{core::Code::kConflict, "not_refundable",
+                               "Stripe never reported this purchase's payment, so it cannot be refunded"};
+        }
+        // One key per purchase: a retried refund never pays back twice.
+        auto refunded = call("/v1/refunds",
+                             {{"payment_intent", request.payment_ref}, {"metadata[purchase_id]", request.purchase_id}},
+                             "refund-" + request.purchase_id, request.purchase_id);
+        if (!refunded && refunded.error().details.contains("provider_code") &&
+            refunded.error().details.at("provider_code") == "charge_already_refunded") {
+            return {};  // refunded on Stripe's dashboard already: only our side is left to do
+        }
+        if (!refunded) {
+            return refunded.error();
+        }
+        return {};
+    }
+
+private:
+    // POSTs a form to Stripe's API and sorts the answer: the JSON object on 2xx; 422
+    // "payment_rejected" with Stripe's message when it refuses the request (4xx); 503 on outages,
+    // each one a circuit-breaker failure, and when Stripe refuses our key (not the buyer's fault).
+    core::Result<boost::json::object>
+    call(std::string_view path, const Fields& fields, std::string idempotency_key, const std::string& purchase_id)
+    {
         if (!breaker_.allow()) {
             return provider_unavailable("the payment provider is unavailable; try again later",
                                         breaker_.retry_after_s());
         }
-        http::ClientRequest call;
-        call.method = "POST";
-        call.url = endpoint_;
-        call.timeout = std::chrono::milliseconds(settings_.timeout_ms);
-        call.headers = {
+        http::ClientRequest request;
+        request.method = "POST";
+        request.url = base_ + std::string(path);
+        request.timeout = std::chrono::milliseconds(settings_.timeout_ms);
+        request.headers = {
             {"Authorization", "Bearer " + settings_.secret_key},
             {"Content-Type", "application/x-www-form-urlencoded"},
             {"Accept", "application/json"},
-            // A retried call for the same purchase cannot open a second session.
-            {"Idempotency-Key", "checkout-" + request.purchase_id},
+            {"Idempotency-Key", std::move(idempotency_key)},
         };
-        call.body = http::form_encode(checkout_fields(request));
+        request.body = http::form_encode(fields);
 
-        auto response = http::send(call);
+        auto response = http::send(request);
         if (!response) {
-            return failed(request, response.error().message);
+            return failed(purchase_id, response.error().message);
         }
         const int status = response->status;
         if (status == 429 || status >= 500) {
-            return failed(request, "Stripe answered " + std::to_string(status));
+            return failed(purchase_id, "Stripe answered " + std::to_string(status));
         }
         if (status == 401 || status == 403) {
             // Our key is wrong or lacks rights: not the buyer's fault and not an outage either.
             breaker_.record_success();
             const auto e = parse_error(response->body);
             core::log::error(kModule, "stripe refused our credentials",
-                             {{"purchase_id", request.purchase_id}, {"status", status}, {"message", e.message}});
+                             {{"purchase_id", purchase_id}, {"status", status}, {"message", e.message}});
             return provider_unavailable("the payment provider is not configured correctly", 60);
         }
         if (status >= 400) {
@@ -147,32 +191,21 @@ public:
             if (!e.param.empty()) {
                 details["provider_param"] = e.param;
             }
-            core::log::warn(kModule, "stripe refused a checkout session",
-                            {{"purchase_id", request.purchase_id}, {"status", status}, {"message", e.message}});
+            core::log::warn(kModule, "stripe refused a request",
+                            {{"purchase_id", purchase_id}, {"path", path}, {"status", status}, {"message", e.message}});
             return core::Error{core::Code::kInvalidInput, "payment_rejected",
-                               e.message.empty() ? "the payment provider refused the payment" : e.message,
+                               e.message.empty() ? "the payment provider refused the request" : e.message,
                                std::move(details)};
         }
-        if (status < 200 || status >= 300) {
-            return failed(request, "Stripe answered " + std::to_string(status));
-        }
         boost::system::error_code ec;
-        const auto doc = boost::json::parse(response->body, ec);
-        const auto* session = !ec && doc.is_object() ? &doc.as_object() : nullptr;
-        const auto id = session != nullptr ? string_at(*session, "id") : std::string_view();
-        const auto url = session != nullptr ? string_at(*session, "url") : std::string_view();
-        if (id.empty() || url.empty()) {
-            return failed(request, "Stripe answered " + std::to_string(status) + " without a session id and url");
+        auto doc = boost::json::parse(response->body, ec);
+        if (status < 200 || status >= 300 || ec || !doc.is_object()) {
+            return failed(purchase_id, "Stripe answered " + std::to_string(status) + " without a JSON object");
         }
         breaker_.record_success();
-        ChargeResult result;
-        result.outcome = ChargeResult::Outcome::kRedirect;
-        result.provider_ref = std::string(id);
-        result.checkout_url = std::string(url);
-        return result;
+        return std::move(doc.as_object());
     }
 
-private:
     // The form Stripe's API takes for POST /v1/checkout/sessions (nested keys in brackets).
     Fields
     checkout_fields(const ChargeRequest& request) const
@@ -198,16 +231,16 @@ private:
     }
 
     core::Error
-    failed(const ChargeRequest& request, const std::string& why)
+    failed(const std::string& purchase_id, const std::string& why)
     {
         breaker_.record_failure();
-        core::log::warn(kModule, "stripe unavailable", {{"purchase_id", request.purchase_id}, {"error", why}});
+        core::log::warn(kModule, "stripe unavailable", {{"purchase_id", purchase_id}, {"error", why}});
         return provider_unavailable("the payment provider is unavailable; try again later", breaker_.retry_after_s());
     }
 
     StripeSettings settings_;
     core::CircuitBreaker breaker_;
-    std::string endpoint_;
+    std::string base_;
 };
 
 // "t=1700000000,v1=ab..,v1=cd..,v0=.." -> t and every v1; other schemes are ignored.

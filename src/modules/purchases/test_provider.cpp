@@ -91,6 +91,12 @@ public:
                                        ? "is required (a Stripe test token such as tok_visa)"
                                        : "is not a known test token (try tok_visa or tok_chargeDeclined)");
     }
+
+    core::Result<void>
+    refund(const RefundRequest&) override
+    {
+        return {};
+    }
 };
 
 }  // namespace

@@ -242,16 +242,17 @@ register_routes(http::Router& router, Service& service, core::StringCache& profi
                 .doc = {.summary = "A user's public profile", .tag = "users", .responses = {{200, "PublicUser"}}},
                 .handler = [&service, &profiles](const Request& req) -> Reply {
                     const std::string id(req.param("user_id"));
-                    auto cached = profiles.get(id);
-                    if (!cached) {
+                    auto profile = profiles.get_or_make(id, [&]() -> core::Result<std::shared_ptr<const std::string>> {
                         auto account = service.account(id);
                         if (!account) {
                             return account.error();
                         }
-                        cached = std::make_shared<const std::string>(boost::json::serialize(public_json(*account)));
-                        profiles.put(id, cached);
+                        return std::make_shared<const std::string>(boost::json::serialize(public_json(*account)));
+                    });
+                    if (!profile) {
+                        return profile.error();
                     }
-                    return Response::text(200, *cached, "application/json; charset=utf-8");
+                    return Response::text(200, **profile, "application/json; charset=utf-8");
                 }});
 
     router.add({.method = "DELETE", .path = "/api/users/{user_id}", .auth = Auth::kRequired, .exec = Exec::kBlocking,

@@ -357,6 +357,34 @@ TEST_CASE_FIXTURE(DbFixture, "write_async: in order, hooks before done, a rolled
     CHECK(items() == 19);
 }
 
+TEST_CASE_FIXTURE(DbFixture, "a write is acknowledged only after an fsync of the WAL that followed its commit") {
+    std::mutex m;
+    std::condition_variable cv;
+    std::int64_t syncs_before = -1;
+    std::int64_t syncs_at_hook = -1;
+    std::int64_t syncs_at_done = -1;
+    db->write_async(
+        [&](Tx& tx) -> Result<void> {
+            syncs_before = db->syncs();
+            insert(tx, "durable", 1);
+            tx.after_commit([&] { syncs_at_hook = db->syncs(); });
+            return {};
+        },
+        [&](Result<void> result) {
+            std::lock_guard lock(m);
+            syncs_at_done = result ? db->syncs() : 0;
+            cv.notify_all();
+        });
+    std::unique_lock lock(m);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return syncs_at_done >= 0; });
+    CHECK(syncs_at_hook > syncs_before);
+    CHECK(syncs_at_done > syncs_before);
+    // A blocking write returns after its fsync too.
+    const auto before = db->syncs();
+    db->write([&](Tx& tx) { insert(tx, "durable too", 2); });
+    CHECK(db->syncs() > before);
+}
+
 TEST_CASE_FIXTURE(DbFixture, "writes after close throw") {
     db->close();
     CHECK_THROWS(db->write([](Tx& tx) { insert(tx, "late"); }));

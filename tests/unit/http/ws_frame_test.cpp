@@ -1,9 +1,12 @@
 #include "http/ws_frame.hpp"
 
+#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -138,4 +141,108 @@ TEST_CASE("valid_utf8")
     CHECK_FALSE(valid_utf8("\xED\xA0\x80"));      // a surrogate
     CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
     CHECK_FALSE(valid_utf8("abcdefgh\xFF"));
+}
+
+// Generated inputs, from fixed seeds so a failure repeats.
+
+TEST_CASE("random bytes never make the parser read or claim past its buffer")
+{
+    std::mt19937 rng(6455);
+    std::string bytes;
+    for (int round = 0; round < 200000; ++round) {
+        bytes.resize(rng() % 40);
+        for (auto& c : bytes) {
+            c = static_cast<char>(rng());
+        }
+        if (!bytes.empty() && rng() % 2 == 0) {
+            bytes[0] = static_cast<char>((bytes[0] & 0x8F) | 0x80);  // no RSV, FIN: reach the length logic more often
+        }
+        if (bytes.size() > 1 && rng() % 2 == 0) {
+            bytes[1] = static_cast<char>(bytes[1] | 0x80);  // masked
+        }
+        Frame f;
+        std::size_t used = 0;
+        std::uint16_t code = 0;
+        const auto result = parse(bytes, f, used, code, 16);
+        if (result == Parsed::kFrame) {
+            REQUIRE(used <= bytes.size());
+            REQUIRE(f.payload.data() >= bytes.data());
+            REQUIRE(f.payload.data() + f.payload.size() <= bytes.data() + used);
+            if (static_cast<std::uint8_t>(f.op) >= 0x8) {
+                REQUIRE(f.fin);
+                REQUIRE(f.payload.size() <= 125);  // control frames have their own limit
+            } else {
+                REQUIRE(f.payload.size() <= 16);
+            }
+        } else if (result == Parsed::kError) {
+            REQUIRE((code == kCloseProtocolError || code == kCloseTooBig || code == kCloseBadData));
+        }
+    }
+}
+
+TEST_CASE("a stream of random client frames, read in random pieces, gives back every payload")
+{
+    std::mt19937 rng(1006);
+    for (int round = 0; round < 300; ++round) {
+        std::vector<std::string> sent;
+        std::string wire;
+        const int frames = 1 + static_cast<int>(rng() % 20);
+        for (int i = 0; i < frames; ++i) {
+            const std::size_t sizes[] = {0, 1, 125, 126, 127, 65535, 65536, 70000};
+            const std::size_t size = rng() % 3 == 0 ? sizes[rng() % 8] : rng() % 300;
+            std::string payload(size, '\0');
+            for (auto& c : payload) {
+                c = static_cast<char>(rng());
+            }
+            wire += client_frame(0x82, payload, static_cast<std::uint32_t>(rng()));
+            sent.push_back(std::move(payload));
+        }
+        std::vector<std::string> received;
+        std::string buffer;
+        std::size_t offset = 0;
+        while (offset < wire.size()) {
+            const std::size_t piece = std::min<std::size_t>(1 + rng() % 9000, wire.size() - offset);
+            buffer.append(wire, offset, piece);
+            offset += piece;
+            for (;;) {
+                Frame f;
+                std::size_t used = 0;
+                std::uint16_t code = 0;
+                const auto result = parse(buffer, f, used, code, 128 * 1024);
+                REQUIRE(result != Parsed::kError);
+                if (result == Parsed::kNeedMore) {
+                    break;
+                }
+                received.emplace_back(f.payload);
+                buffer.erase(0, used);
+            }
+        }
+        CHECK(buffer.empty());
+        REQUIRE(received.size() == sent.size());
+        for (std::size_t i = 0; i < sent.size(); ++i) {
+            REQUIRE(received[i] == sent[i]);
+        }
+    }
+}
+
+TEST_CASE("valid_utf8 agrees with Boost.JSON's UTF-8 check on random text")
+{
+    std::mt19937 rng(3629);
+    // Bytes that steer towards multi-byte sequences, valid and broken; no quote, backslash or
+    // control character, so the JSON string is only a UTF-8 question.
+    const unsigned char pool[] = {'a', 'z', '0', ' ', 0x7F, 0x80, 0x8F, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+                                  0xE0, 0xE1, 0xED, 0xEF, 0xF0, 0xF1, 0xF4, 0xF5, 0xFF};
+    int valid = 0;
+    for (int round = 0; round < 100000; ++round) {
+        std::string text(rng() % 8, ' ');
+        for (auto& c : text) {
+            c = static_cast<char>(pool[rng() % sizeof(pool)]);
+        }
+        boost::system::error_code ec;
+        boost::json::parse("\"" + text + "\"", ec);
+        INFO("text bytes: " << doctest::toString(text.size()));
+        REQUIRE(valid_utf8(text) == !ec);
+        valid += ec ? 0 : 1;
+    }
+    CHECK(valid > 1000);  // the pool does reach valid multi-byte text
 }
