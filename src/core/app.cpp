@@ -233,6 +233,7 @@ App::serve()
         {.listen = config_.listen,
          .threads = config_.threads > 0 ? config_.threads : cores(),
          .blocking_threads = config_.blocking_threads,
+         .read_threads = state_->db->readers(),
          .max_connections = config_.max_connections,
          .read_timeout = std::chrono::seconds(config_.read_timeout_s),
          .idle_timeout = std::chrono::seconds(config_.idle_timeout_s),

@@ -5,6 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <bit>
+#include <cstdint>
+
 namespace bb::core {
 namespace {
 
@@ -48,6 +51,21 @@ decode_cursor(std::string_view cursor, std::string_view secret)
         return invalid_cursor();
     }
     return std::move(value.as_object());
+}
+
+boost::json::value
+exact_double(double v)
+{
+    return std::bit_cast<std::int64_t>(v);
+}
+
+std::optional<double>
+exact_double(const boost::json::value& v)
+{
+    if (!v.is_int64()) {
+        return std::nullopt;
+    }
+    return std::bit_cast<double>(v.as_int64());
 }
 
 Result<std::string>

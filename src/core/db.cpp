@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -199,6 +200,12 @@ Db::close()
     state_->checkpointer.reset();
 }
 
+int
+Db::readers() const
+{
+    return state_->options.readers;
+}
+
 std::int64_t
 Db::commits() const
 {
@@ -367,6 +374,21 @@ Db::finish_all(const std::vector<Work*>& writes, const std::string& failure)
         } catch (const std::exception& e) {
             log::error("db", "write completion failed", {{"error", e.what()}});
         }
+    }
+}
+
+void
+Db::on_each_reader(const std::function<void(Conn&)>& fn)
+{
+    for (auto& reader : state_->readers) {
+        std::unique_lock lock(state_->readers_mutex);
+        auto is_idle = [&] {
+            return std::find(state_->idle_readers.begin(), state_->idle_readers.end(), reader.get()) !=
+                   state_->idle_readers.end();
+        };
+        state_->readers_cv.wait(lock, is_idle);
+        // Held while fn runs, so no reader is handed out meanwhile.
+        fn(*reader);
     }
 }
 

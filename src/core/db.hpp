@@ -172,6 +172,9 @@ public:
     template <class F>
     auto read(F&& fn) -> std::invoke_result_t<F&, Conn&>;
 
+    // Runs fn on every read connection, waiting for each to be free (say, to add an SQL function).
+    void on_each_reader(const std::function<void(Conn&)>& fn);
+
     // Called after a commit that published events / enqueued jobs.
     void on_published(std::function<void()> fn) { on_published_ = std::move(fn); }
     void on_enqueued(std::function<void()> fn) { on_enqueued_ = std::move(fn); }
@@ -185,6 +188,7 @@ public:
     void close();
 
     std::int64_t commits() const;
+    int readers() const;
     // fsyncs of the WAL that acknowledged commits (one covers every batch committed before it).
     std::int64_t syncs() const;
 

@@ -32,7 +32,8 @@ enum class Auth {
 
 enum class Exec {
     kInline,    // runs on a network thread: quick, never blocks (cached or point reads)
-    kBlocking,  // runs on the blocking pool (writes, hashing, heavy reads), unless `deferred` takes it
+    kBlocking,  // runs on the blocking pool (writes, hashing), unless `deferred` takes it
+    kRead,      // runs on the read pool, one thread per database read connection (heavy reads)
 };
 
 enum class Body {
@@ -64,8 +65,8 @@ struct Route {
     core::RateLimiter* limiter = nullptr;  // per client address
     Doc doc;
     Handler handler;
-    // For kBlocking routes: tried first on the network thread (say, a cache lookup); when it
-    // answers nothing, the request goes on to `handler` on the blocking pool.
+    // For kBlocking and kRead routes: tried first on the network thread (say, a cache lookup);
+    // when it answers nothing, the request goes on to `handler` on its pool.
     std::function<std::optional<Reply>(const Request&)> fast_path;
     // For kBlocking routes: tried on the network thread once auth passed. It may take the request
     // by queueing work that holds no thread while it waits (a write for the DB writer's next group

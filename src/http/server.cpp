@@ -81,6 +81,7 @@ struct Server::Impl {
     tcp::acceptor acceptor{ioc};
     net::signal_set signals{ioc, SIGINT, SIGTERM};
     net::thread_pool blocking;
+    net::thread_pool reads;
     net::steady_timer drain_timer{ioc};
     net::steady_timer sweep_timer{ioc};
     int sweeps = 0;
@@ -92,7 +93,8 @@ struct Server::Impl {
           hub(h),
           pipeline(r, m, {options.cors_origins, options.access_log}),
           ioc(options.threads),
-          blocking(static_cast<std::size_t>(options.blocking_threads))
+          blocking(static_cast<std::size_t>(options.blocking_threads)),
+          reads(static_cast<std::size_t>(options.read_threads))
     {
     }
 
@@ -337,7 +339,8 @@ private:
             server_.blocking_queued.fetch_sub(1);
             return respond(Response::error(core::unavailable("the server is busy; try again shortly")));
         }
-        net::post(server_.blocking, [self = shared_from_this()] {
+        auto& pool = route_->exec == Exec::kRead ? server_.reads : server_.blocking;
+        net::post(pool, [self = shared_from_this()] {
             self->server_.blocking_queued.fetch_sub(1);
             auto res = self->server_.pipeline.handle(self->route_, self->req_);
             net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
@@ -711,6 +714,7 @@ Server::Server(Options options, const Router& router, core::Metrics& metrics, Ws
 Server::~Server()
 {
     impl_->blocking.join();
+    impl_->reads.join();
 }
 
 std::string
@@ -784,6 +788,7 @@ Server::run()
         t.join();
     }
     impl.blocking.join();
+    impl.reads.join();
 }
 
 void

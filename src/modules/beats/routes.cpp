@@ -166,7 +166,7 @@ register_routes(http::Router& router, Service& service)
                     return Response::json(201, beat_json(*beat));
                 }});
 
-    router.add({.method = "GET", .path = "/api/beats", .exec = Exec::kBlocking,
+    router.add({.method = "GET", .path = "/api/beats", .exec = Exec::kRead,
                 .doc = {.summary = "Search and browse the store", .tag = "beats", .responses = {{200, "BeatList"}},
                         .query = {"q", "genre", "mood", "key", "bpm_min", "bpm_max", "price_max_cents", "producer",
                                   "sort", "limit", "cursor"}},

@@ -1,6 +1,7 @@
 // Catalogue search: FTS5 with bm25 ranking for text, indexed filters and keyset (cursor) paging
 // for every sort, so page 50 costs what page 1 does.
 #include "core/cursor.hpp"
+#include "modules/beats/search_rank.hpp"
 #include "modules/beats/search_terms.hpp"
 #include "modules/beats/service.hpp"
 
@@ -11,18 +12,28 @@
 namespace bb::beats {
 namespace {
 
-// Whole words, the last one also as a prefix (type-ahead). Anything that is not a letter or a
-// digit separates words, so no FTS5 syntax from the user ever reaches MATCH.
-std::string
-match_expression(const std::string& q)
+// The phrases of the MATCH expression: whole words, the last one also as a prefix (type-ahead).
+// Anything that is not a letter or a digit separates words, so no FTS5 syntax from the user
+// ever reaches MATCH.
+std::vector<std::string>
+match_phrases(const std::string& q)
 {
-    const auto words = search_words(q);
+    auto words = search_words(q);
+    if (words.size() > kMaxSearchWords) {
+        words.resize(kMaxSearchWords);
+    }
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        words[i] = "\"" + words[i] + (i + 1 == words.size() ? "\"*" : "\"");
+    }
+    return words;
+}
+
+std::string
+match_expression(const std::vector<std::string>& phrases)
+{
     std::string out;
-    for (std::size_t i = 0; i < words.size() && i < kMaxSearchWords; ++i) {
-        out += (out.empty() ? "" : " ") + ("\"" + words[i] + "\"");
-        if (i + 1 == words.size()) {
-            out += "*";
-        }
+    for (const auto& phrase : phrases) {
+        out += (out.empty() ? "" : " ") + phrase;
     }
     return out;
 }
@@ -55,8 +66,7 @@ constexpr const char* kColumns =
 std::string
 relevance_sql(const std::string& filters, bool after)
 {
-    std::string ranked = "SELECT beats_search.rowid AS fts, bm25(beats_search, 10.0, 5.0, 3.0, 2.0, 2.0) AS score "
-                         "FROM beats_search";
+    std::string ranked = std::string("SELECT beats_search.rowid AS fts, ") + kRankSql + " AS score FROM beats_search";
     if (!filters.empty()) {
         ranked += " JOIN beats_beats b ON b.id = beats_search.beat_id";
     }
@@ -95,7 +105,8 @@ sorted_sql(const SortSpec& spec, bool browse, const std::string& filters, bool a
 core::Result<SearchPage>
 Service::search(const SearchQuery& query) const
 {
-    const std::string match = query.q ? match_expression(*query.q) : "";
+    const std::vector<std::string> phrases = query.q ? match_phrases(*query.q) : std::vector<std::string>{};
+    const std::string match = match_expression(phrases);
     std::string sort = query.sort.empty() ? (match.empty() ? "new" : "relevance") : query.sort;
     if (sort == "relevance" && match.empty()) {
         sort = "new";  // nothing to rank by
@@ -127,7 +138,9 @@ Service::search(const SearchQuery& query) const
     if (query.cursor) {
         auto decoded = core::decode_cursor(*query.cursor, secret_);
         if (!decoded || !decoded->contains("s") || decoded->at("s") != sort.c_str() || !decoded->contains("v") ||
-            !decoded->contains("id") || (relevance && !(decoded->contains("r") && decoded->at("r").is_int64()))) {
+            !decoded->contains("id") ||
+            (relevance && !(decoded->contains("r") && decoded->at("r").is_int64() &&
+                            core::exact_double(decoded->at("v"))))) {
             return core::bad_request("invalid_cursor", "the cursor was not issued by this server for this sort");
         }
         after = std::move(*decoded);
@@ -140,6 +153,7 @@ Service::search(const SearchQuery& query) const
     std::vector<std::int64_t> index_rows;
     db_.read([&](core::Conn& conn) {
         auto q = conn.query(sql);
+        const RankScope rank(phrases, phrase_counts_);
         if (!match.empty()) q.bind_at(1, match);
         if (query.genre) q.bind_at(2, *query.genre);
         if (query.mood) q.bind_at(3, *query.mood);
@@ -150,14 +164,11 @@ Service::search(const SearchQuery& query) const
         if (producer_id) q.bind_at(8, *producer_id);
         if (after) {
             const auto& v = after->at("v");
-            if (v.is_double()) {
-                q.bind_at(9, v.as_double());
-            } else {
-                q.bind_at(9, v.to_number<std::int64_t>());
-            }
             if (relevance) {
+                q.bind_at(9, *core::exact_double(v));
                 q.bind_at(10, after->at("r").as_int64());
             } else {
+                q.bind_at(9, v.to_number<std::int64_t>());
                 q.bind_at(10, std::string(after->at("id").as_string()));
             }
         }
@@ -175,7 +186,7 @@ Service::search(const SearchQuery& query) const
         const Beat& last = page.beats.back();
         boost::json::object position{{"s", sort}, {"id", last.id}};
         if (relevance) {
-            position["v"] = ranks[page.beats.size() - 1];
+            position["v"] = core::exact_double(ranks[page.beats.size() - 1]);
             position["r"] = index_rows[page.beats.size() - 1];
         } else if (sort == "new") {
             position["v"] = last.created_ms;
@@ -195,7 +206,7 @@ std::string
 cache_key(const SearchQuery& query)
 {
     return boost::json::serialize(boost::json::object{
-        {"q", query.q ? boost::json::value(match_expression(*query.q)) : nullptr},
+        {"q", query.q ? boost::json::value(match_expression(match_phrases(*query.q))) : nullptr},
         {"genre", query.genre ? boost::json::value(*query.genre) : nullptr},
         {"mood", query.mood ? boost::json::value(*query.mood) : nullptr},
         {"key", query.key ? boost::json::value(*query.key) : nullptr},
@@ -215,6 +226,7 @@ Service::search_changed(const std::optional<IndexedWords>& touched)
 {
     if (touched) {
         searches_.changed(*touched);
+        phrase_counts_.changed();
     }
 }
 

@@ -204,6 +204,7 @@ read_beat(core::Query& q)
 Service::Service(core::Db& db, Storage& storage, MediaClient& media, users::UsersModule& users, const std::string& secret)
     : db_(db), storage_(storage), media_(media), users_(users), secret_(secret)
 {
+    register_rank_function(db_);
 }
 
 core::Result<ProbeInfo>

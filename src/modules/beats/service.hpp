@@ -8,6 +8,7 @@
 #include "modules/beats/media_client.hpp"
 #include "modules/beats/model.hpp"
 #include "modules/beats/search_cache.hpp"
+#include "modules/beats/search_rank.hpp"
 #include "modules/beats/storage.hpp"
 #include "modules/users/users.hpp"
 
@@ -124,6 +125,7 @@ private:
     const std::string& secret_;
     core::StringCache cache_;
     SearchCache searches_;
+    mutable PhraseCounts phrase_counts_;  // for ranking; filled by searches, which are const
     mutable std::mutex rights_mutex_;
     DownloadRights rights_;
 };
