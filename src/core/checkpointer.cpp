@@ -7,7 +7,11 @@
 
 namespace bb::core {
 namespace {
-constexpr int kCheckpointPages = 1000;  // SQLite's own automatic threshold
+// 16 MiB of 4 KiB pages, four times SQLite's own threshold: each checkpoint fsyncs the database
+// file, and on a shared disk that fsync delays the WAL's (which every acknowledgement waits for);
+// at 1,000 pages, selling at 4,000 purchases/s checkpointed several times a second and put the
+// p99 of a purchase at 60-120 ms; at 4,000 it stayed under 40 ms (bench/purchases.sh).
+constexpr int kCheckpointPages = 4000;
 }  // namespace
 
 Checkpointer::Checkpointer(const std::string& path, SQLite::Database& writer)
