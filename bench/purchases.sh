@@ -56,7 +56,7 @@ echo "bench: POST /api/purchases (64 connections)" >&2
 record "backbeat POST /api/purchases (test provider)" 64 \
   "$(wrk -t2 -c64 -d"${DURATION}s" --latency -s "$root/bench/lua/purchase.lua" "$base")"
 # Then the store while it sells: catalogue reads at a steady ~2,000/s beside the same purchases.
-wrk -t1 -c8 -d"${DURATION}s" --latency -s "$root/bench/lua/beat_ids_paced.lua" "$base" > "$tmp/reads.out" &
+READ_DELAY_MS=4 wrk -t1 -c8 -d"${DURATION}s" --latency -s "$root/bench/lua/beat_ids.lua" "$base" > "$tmp/reads.out" &
 reads=$!
 echo "bench: POST /api/purchases (64 connections) with catalogue reads beside it" >&2
 out=$(PURCHASE_OFFSET=$((BENCH_BEATS / 4)) wrk -t2 -c64 -d"${DURATION}s" --latency -s "$root/bench/lua/purchase.lua" "$base")
