@@ -358,7 +358,7 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
                                     {"artist", beat->artist}});
         }
         tx.after_commit([this, beat_id, touched] {
-            cache_.drop(beat_id);
+            forget(beat_id);
             search_changed(touched);
         });
         return {};
@@ -384,6 +384,13 @@ core::Result<Beat>
 Service::changeable(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
 {
     return load_to_change(tx, who, beat_id);
+}
+
+void
+Service::forget(const std::string& beat_id)
+{
+    cache_.drop(beat_id);
+    previews_.drop(beat_id);
 }
 
 core::Result<void>
@@ -441,7 +448,7 @@ Service::update(const http::Principal& who, const std::string& beat_id, const Be
             .exec();
         auto touched = index_for_search(tx, *beat);
         tx.after_commit([this, beat_id, touched] {
-            cache_.drop(beat_id);
+            forget(beat_id);
             search_changed(touched);
         });
         return std::move(*beat);
@@ -495,7 +502,7 @@ Service::remove(const http::Principal& who, const std::string& beat_id)
         drop_files(tx, *beat);
         tx.publish(kBeatDeleted, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}});
         tx.after_commit([this, beat_id, touched] {
-            cache_.drop(beat_id);
+            forget(beat_id);
             search_changed(touched);
         });
         return {};
@@ -531,7 +538,7 @@ Service::remove_all_of(const std::string& producer_id, core::Tx& tx)
         drop_files(tx, beat);
         tx.publish(kBeatDeleted, {{"beat_id", beat.id}, {"producer_id", producer_id}});
         tx.after_commit([this, id = beat.id, touched] {
-            cache_.drop(id);
+            forget(id);
             search_changed(touched);
         });
     }
@@ -554,22 +561,29 @@ Service::playable(const std::string& beat_id) const
 core::Result<FileToSend>
 Service::preview(const std::string& beat_id) const
 {
-    // Every range request of every player lands here: read only the two columns it needs.
-    std::optional<std::pair<std::string, std::optional<std::string>>> row;
-    db_.read([&](core::Conn& conn) {
-        auto q = conn.query("SELECT status, preview_path FROM beats_beats WHERE id = ?");
-        q.bind(beat_id);
-        if (q.step()) {
-            row.emplace(q.text(0), q.opt_text(1));
+    // Every range request of every player lands here: read only the two columns it needs,
+    // and each range of the same preview asks again: the path is kept until the beat changes.
+    auto path = previews_.get_or_make(beat_id, [&]() -> core::Result<std::shared_ptr<const std::string>> {
+        std::optional<std::pair<std::string, std::optional<std::string>>> row;
+        db_.read([&](core::Conn& conn) {
+            auto q = conn.query("SELECT status, preview_path FROM beats_beats WHERE id = ?");
+            q.bind(beat_id);
+            if (q.step()) {
+                row.emplace(q.text(0), q.opt_text(1));
+            }
+        });
+        if (!row || row->first == "deleted") {
+            return core::not_found("beat");
         }
+        if ((row->first != "ready" && row->first != "sold") || !row->second) {
+            return playable(beat_id).error();  // the full story (processing, failed) for the 409
+        }
+        return std::make_shared<const std::string>(storage_.absolute(*row->second));
     });
-    if (!row || row->first == "deleted") {
-        return core::not_found("beat");
+    if (!path) {
+        return path.error();
     }
-    if ((row->first != "ready" && row->first != "sold") || !row->second) {
-        return playable(beat_id).error();  // the full story (processing, failed) for the 409
-    }
-    return FileToSend{storage_.absolute(*row->second), "audio/mpeg", ""};
+    return FileToSend{**path, "audio/mpeg", ""};
 }
 
 void
@@ -734,7 +748,7 @@ Service::set_sold(core::Tx& tx, const std::string& beat_id, bool sold)
     beat->status = to;
     auto touched = index_for_search(tx, *beat);
     tx.after_commit([this, beat_id, touched] {
-        cache_.drop(beat_id);
+        forget(beat_id);
         search_changed(touched);
     });
     return {};
@@ -749,7 +763,7 @@ Service::rate(core::Tx& tx, const std::string& beat_id, int delta_sum, int delta
             .exec() == 0) {
         return core::not_found("beat");
     }
-    tx.after_commit([this, beat_id] { cache_.drop(beat_id); });
+    tx.after_commit([this, beat_id] { forget(beat_id); });
     return {};
 }
 

@@ -117,13 +117,15 @@ private:
     void count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after);
     // After a commit that changed the search index (nothing when it did not).
     void search_changed(const std::optional<IndexedWords>& touched);
+    void forget(const std::string& beat_id);  // the cached answers of a beat that changed
 
     core::Db& db_;
     Storage& storage_;
     MediaClient& media_;
     users::UsersModule& users_;
     const std::string& secret_;
-    core::StringCache cache_;
+    core::StringCache cache_;             // beat id -> its JSON
+    mutable core::StringCache previews_;  // beat id -> its playable preview's path
     SearchCache searches_;
     mutable PhraseCounts phrase_counts_;  // for ranking; filled by searches, which are const
     mutable std::mutex rights_mutex_;

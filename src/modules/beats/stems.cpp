@@ -42,7 +42,7 @@ Service::replace_stems(core::Tx& tx, Beat& beat, const std::optional<std::string
     tx.query("UPDATE beats_beats SET stems_sha256 = ?, updated_ms = ? WHERE id = ?")
         .bind(beat.stems_sha256, beat.updated_ms, beat.id)
         .exec();
-    tx.after_commit([this, id = beat.id] { cache_.drop(id); });
+    tx.after_commit([this, id = beat.id] { forget(id); });
 }
 
 core::Result<Beat>
