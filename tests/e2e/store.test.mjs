@@ -4,8 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { makeAudio } from '../integration/audio.mjs';
+import { makeAudio, writeTemp } from '../integration/audio.mjs';
 import { PASSWORD, startServer, uniqueName } from '../integration/harness.mjs';
+import { makeZip } from '../integration/zip.mjs';
 
 const assertOk = (res) => assert.ok(res.status >= 200 && res.status < 300, `${res.status} ${res.text}`);
 import { launch, person, screenshot, screenshotDir } from './browser.mjs';
@@ -117,6 +118,7 @@ describe('web UI', { timeout: 300000 }, () => {
     const { page } = producer;
     await page.getByRole('link', { name: 'Upload', exact: true }).click();
     await page.getByLabel('Audio file').setInputFiles(makeAudio({ kind: 'mix', seconds: 8, freq: 220 }));
+    await page.getByLabel('Stems (optional)').setInputFiles(writeTemp('stems.zip', makeZip([{ name: 'drums.txt', data: Buffer.from('kick') }])));
     await page.getByLabel('Title').fill(title);
     await page.getByLabel('Price ($, basic lease)').fill('29.99');
     await page.getByLabel('Genre').fill('trap');
@@ -129,6 +131,8 @@ describe('web UI', { timeout: 300000 }, () => {
     await page.locator('.processing[data-status="ready"]').waitFor({ timeout: 60000 });
     await page.locator('#bell-count', { hasText: '1' }).waitFor(LIVE);  // the producer is told it is ready
     await screenshot(page, '01-upload-ready');
+    const found = await srv.api('GET', `/api/beats?q=${word}`);
+    assert.equal(found.json?.beats?.[0]?.has_stems, true, `the stems went up with the beat: ${found.text.slice(0, 300)}`);
     assert.deepEqual(producer.errors, []);
   });
 

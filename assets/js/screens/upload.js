@@ -1,5 +1,5 @@
-// Upload a beat: the audio file and its details, a progress bar while the bytes go up, then the
-// processing status until the preview is ready (or processing failed).
+// Upload a beat: the audio file, its details and optionally its stems, a progress bar while the
+// bytes go up, then the processing status until the preview is ready (or processing failed).
 import { api, id, upload } from '../api.js';
 import { busy, field, formError, h, showErrors } from '../dom.js';
 import { licenseName } from '../licenses.js';
@@ -46,8 +46,10 @@ function watchProcessing(beat, status) {
 export function render(view) {
   document.title = 'Upload · Backbeat';
   const file = h('input', { type: 'file', name: 'file', accept: 'audio/*,.wav,.mp3,.flac,.ogg,.aiff,.m4a', required: true });
+  const stems = h('input', { type: 'file', accept: '.zip,application/zip' });
   const form = h('form', { class: 'card-form', novalidate: true },
     field('Audio file', file, 'WAV, MP3, FLAC, OGG, AIFF or M4A, up to 200 MiB'),
+    field('Stems (optional)', stems, 'One ZIP archive of the track-outs, for the unlimited and exclusive licenses'),
     h('div', { class: 'two' },
       field('Title', h('input', { name: 'title', required: true, maxlength: 200 })),
       field('Artist', h('input', { name: 'artist', maxlength: 100 }), 'Your username when empty')),
@@ -92,6 +94,11 @@ export function render(view) {
       progress.value = 0;
       try {
         const beat = await upload('/api/beats/upload', data, { onProgress: (f) => { progress.value = f; } });
+        if (stems.files.length) {
+          const archive = new FormData();
+          archive.append('file', stems.files[0]);
+          await upload(`/api/beats/${id(beat.beat_id)}/stems`, archive, { method: 'PUT' });
+        }
         progress.value = 1;
         form.reset();
         status.replaceChildren(h('p', {}, `“${beat.title}” uploaded. Status: `, h('strong', { class: 'state' }, beat.status)), h('p', { class: 'detail muted' }, 'Making the preview and the waveform…'));
