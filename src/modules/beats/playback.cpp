@@ -41,7 +41,7 @@ Service::record_playback(const http::Principal& who, const std::string& beat_id,
             .exec();
         if (counted) {
             tx.query("UPDATE beats_beats SET plays = plays + 1 WHERE id = ?").bind(beat_id).exec();
-            tx.after_commit([this, beat_id] { forget(beat_id); });
+            tx.after_commit([this, beat_id] { cache_.drop(beat_id); });  // its plays; the preview stays
         }
         const core::Topic topic = action == "play" ? kPlaybackStarted : action == "pause" ? kPlaybackPaused : kPlaybackStopped;
         tx.publish(topic, {{"event_id", event.id}, {"beat_id", beat_id}, {"user_id", who.user_id},

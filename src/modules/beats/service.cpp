@@ -50,16 +50,6 @@ check_may_change(const std::optional<Beat>& beat, const http::Principal& who)
     return {};
 }
 
-core::Result<Beat>
-load_to_change(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
-{
-    auto beat = load(tx.query(kSelectById).bind(beat_id));
-    if (auto allowed = check_may_change(beat, who); !allowed) {
-        return allowed.error();
-    }
-    return *beat;
-}
-
 std::string
 tags_json(const std::vector<std::string>& tags)
 {
@@ -383,7 +373,11 @@ Service::get(const std::string& beat_id) const
 core::Result<Beat>
 Service::changeable(core::Tx& tx, const http::Principal& who, const std::string& beat_id)
 {
-    return load_to_change(tx, who, beat_id);
+    auto beat = load(tx.query(kSelectById).bind(beat_id));
+    if (auto allowed = check_may_change(beat, who); !allowed) {
+        return allowed.error();
+    }
+    return *beat;
 }
 
 void
@@ -417,7 +411,7 @@ core::Result<Beat>
 Service::update(const http::Principal& who, const std::string& beat_id, const BeatChanges& c)
 {
     return db_.write([&](core::Tx& tx) -> core::Result<Beat> {
-        auto beat = load_to_change(tx, who, beat_id);
+        auto beat = changeable(tx, who, beat_id);
         if (!beat) {
             return beat.error();
         }
@@ -488,7 +482,7 @@ core::Result<void>
 Service::remove(const http::Principal& who, const std::string& beat_id)
 {
     return db_.write([&](core::Tx& tx) -> core::Result<void> {
-        auto beat = load_to_change(tx, who, beat_id);
+        auto beat = changeable(tx, who, beat_id);
         if (!beat) {
             return beat.error();
         }

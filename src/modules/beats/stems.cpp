@@ -1,6 +1,6 @@
 // A beat's stems: the producer uploads its track-outs as one ZIP archive; buyers whose license
 // includes "stems" download it. The archive is only checked to be a ZIP: it is never opened on the
-// server, and it is served as an attachment (nosniff, sandboxed) to licence holders only.
+// server, and it is served as an attachment (nosniff, sandboxed) to license holders only.
 #include "modules/beats/service.hpp"
 
 #include "core/clock.hpp"
@@ -13,7 +13,7 @@
 namespace bb::beats {
 namespace {
 
-// A ZIP archive starts with a local file header, or with the end record when it is empty.
+// A ZIP archive with files in it starts with a local file header (an empty one has no stems).
 bool
 looks_like_zip(const std::string& path)
 {

@@ -31,8 +31,11 @@ public:
                 held_.push_back(std::move(text));
                 return;
             }
-            if (!replayed_up_to_.empty() && notification_id(*text) <= replayed_up_to_) {
-                return;
+            if (!replayed_up_to_.empty()) {
+                if (notification_id(*text) <= replayed_up_to_) {
+                    return;
+                }
+                replayed_up_to_.clear();  // pushes come in id order: none after this was replayed
             }
         }
         inner_->send(std::move(text));

@@ -17,9 +17,10 @@ Retention::tidy(core::Tx& tx, std::int64_t now_ms)
     if (now_ms < next_ms_) {
         return;
     }
-    // A key still being answered (status 0) is kept: its request holds the row.
+    // Whatever its status: no request is still being answered after 48 h, and a key a crash left
+    // marked "in progress" would otherwise refuse its retries for good.
     const int keys = tx.query("DELETE FROM purchases_idempotency WHERE (user_id, key) IN (SELECT user_id, key "
-                              "FROM purchases_idempotency WHERE created_ms < ? AND status <> 0 ORDER BY created_ms LIMIT ?)")
+                              "FROM purchases_idempotency WHERE created_ms < ? ORDER BY created_ms LIMIT ?)")
                          .bind(now_ms - kKeysKeptMs, kBatch)
                          .exec();
     const int events = tx.query("DELETE FROM purchases_webhook_events WHERE event_id IN (SELECT event_id "

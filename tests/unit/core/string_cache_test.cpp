@@ -57,3 +57,17 @@ TEST_CASE("an error is returned and nothing is kept")
     CHECK_FALSE(cache.get_or_make("x", missing).has_value());
     CHECK(made == 2);
 }
+
+TEST_CASE("a drop of another id does not stop a value being kept")
+{
+    bb::core::StringCache cache;
+    int made = 0;
+    auto make = [&]() -> Value {
+        ++made;
+        cache.drop("other");  // a play counted on another beat meanwhile
+        return std::make_shared<const std::string>("mine");
+    };
+    CHECK(**cache.get_or_make("beat", make) == "mine");
+    CHECK(**cache.get_or_make("beat", make) == "mine");
+    CHECK(made == 1);
+}

@@ -56,11 +56,12 @@ struct RetentionFixture {
 
 }  // namespace
 
-TEST_CASE_FIXTURE(RetentionFixture, "keys older than 48 h and event ids older than 30 days go; newer ones and keys in flight stay")
+TEST_CASE_FIXTURE(RetentionFixture, "keys older than 48 h (even one a crash left in flight) and event ids older than 30 days go")
 {
     key("old", kNow - 49 * kHour);
-    key("in-flight", kNow - 49 * kHour, 0);
+    key("stuck-in-flight", kNow - 49 * kHour, 0);
     key("day-old", kNow - 24 * kHour);
+    key("in-flight", kNow - kHour, 0);
     event("evt_old", kNow - 31 * 24 * kHour);
     event("evt_recent", kNow - 4 * 24 * kHour);
     tidy(kNow);
