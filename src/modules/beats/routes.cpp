@@ -35,17 +35,16 @@ playback_json(const PlaybackEvent& e)
             {"created_at", core::clock::rfc3339(e.created_ms)}};
 }
 
-// A list answer: {"<key>": [to_json(item)...], "next_cursor": ...}.
+// A page of typed items as the list answer: {"<key>": [to_json(item)...], "next_cursor": ...}.
 template <class Items, class ToJson>
-Response
-list_response(const char* key, const Items& items, const std::optional<std::string>& next, ToJson to_json)
+boost::json::object
+page_json(const char* key, const Items& items, const std::optional<std::string>& next, ToJson to_json)
 {
     boost::json::array out;
     for (const auto& item : items) {
         out.push_back(to_json(item));
     }
-    return Response::json(200, {{key, std::move(out)},
-                                {"next_cursor", next ? boost::json::value(*next) : boost::json::value(nullptr)}});
+    return {{key, std::move(out)}, {"next_cursor", next ? boost::json::value(*next) : boost::json::value(nullptr)}};
 }
 
 core::Result<SearchQuery>
@@ -195,16 +194,14 @@ register_routes(http::Router& router, Service& service)
                 .doc = {.summary = "My beats in every state but deleted (processing, failed and sold too), newest first",
                         .tag = "beats", .responses = {{200, "BeatList"}}, .query = {"limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto paging = http::read_page(req);
-                    if (!paging) {
-                        return paging.error();
-                    }
-                    const auto& [limit, cursor] = *paging;
-                    auto page = service.list_own(req.user().user_id, limit, cursor);
-                    if (!page) {
-                        return page.error();
-                    }
-                    return list_response("beats", page->beats, page->next_cursor, beat_json);
+                    return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor)
+                                                     -> core::Result<boost::json::object> {
+                        auto page = service.list_own(req.user().user_id, limit, cursor);
+                        if (!page) {
+                            return page.error();
+                        }
+                        return page_json("beats", page->beats, page->next_cursor, beat_json);
+                    });
                 }});
 
     router.add({.method = "GET", .path = "/api/beats/{beat_id}",
@@ -402,16 +399,14 @@ register_routes(http::Router& router, Service& service)
                 .doc = {.summary = "My playback log, newest first", .tag = "playback",
                         .responses = {{200, "PlaybackHistory"}}, .query = {"limit", "cursor"}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto paging = http::read_page(req);
-                    if (!paging) {
-                        return paging.error();
-                    }
-                    const auto& [limit, cursor] = *paging;
-                    auto page = service.playback_history(req.user().user_id, limit, cursor);
-                    if (!page) {
-                        return page.error();
-                    }
-                    return list_response("history", page->first, page->second, playback_json);
+                    return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor)
+                                                     -> core::Result<boost::json::object> {
+                        auto page = service.playback_history(req.user().user_id, limit, cursor);
+                        if (!page) {
+                            return page.error();
+                        }
+                        return page_json("history", page->first, page->second, playback_json);
+                    });
                 }});
 }
 
