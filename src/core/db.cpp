@@ -96,6 +96,7 @@ Result<void>
 Tx::nested(const std::function<Result<void>()>& fn)
 {
     const auto hooks = after_commit_.size();
+    const auto visible = once_visible_.size();
     const bool published = published_;
     const bool enqueued = enqueued_;
     query("SAVEPOINT nested").exec();
@@ -108,6 +109,7 @@ Tx::nested(const std::function<Result<void>()>& fn)
     if (!result) {
         query("ROLLBACK TO nested").exec();
         after_commit_.resize(hooks);
+        once_visible_.resize(visible);
         published_ = published;
         enqueued_ = enqueued;
     }
@@ -296,6 +298,7 @@ Db::run_batch(std::vector<Work*>& batch)
         return;
     }
     std::vector<std::function<void()>> hooks;
+    std::vector<std::function<void()>> visible;
     bool published = false;
     bool enqueued = false;
     // Transaction control goes through the statement cache too: at a few statements per write,
@@ -309,6 +312,9 @@ Db::run_batch(std::vector<Work*>& batch)
                 conn.query("RELEASE write_item").exec();
                 for (auto& hook : tx.after_commit_) {
                     hooks.push_back(std::move(hook));
+                }
+                for (auto& hook : tx.once_visible_) {
+                    visible.push_back(std::move(hook));
                 }
                 published = published || tx.published_;
                 enqueued = enqueued || tx.enqueued_;
@@ -329,8 +335,9 @@ Db::run_batch(std::vector<Work*>& batch)
         finish_all(writes, e.what());
         return;
     }
-    // The batch is committed but not yet durable: everything that tells anyone about it waits for
-    // the WAL's fsync, on the sync thread, while this thread runs the next batch.
+    run_hooks(visible);
+    // The batch is committed but not yet durable: everything else that tells anyone about it waits
+    // for the WAL's fsync, on the sync thread, while this thread runs the next batch.
     state_->wal_sync->after_sync([this, hooks = std::move(hooks), writes = std::move(writes), published, enqueued] {
         acknowledge(hooks, writes, published, enqueued);
     });
@@ -342,7 +349,24 @@ void
 Db::acknowledge(const std::vector<std::function<void()>>& hooks, const std::vector<Work*>& writes, bool published,
                 bool enqueued)
 {
-    const std::function<void()> run_hooks = [&hooks] {
+    run_hooks(hooks);
+    if (published && on_published_) {
+        on_published_();
+    }
+    if (enqueued && on_enqueued_) {
+        on_enqueued_();
+    }
+    finish_all(writes, {});
+}
+
+// Runs each hook, inside around_hooks_ (the WebSocket cork) when there are any.
+void
+Db::run_hooks(const std::vector<std::function<void()>>& hooks)
+{
+    if (hooks.empty()) {
+        return;
+    }
+    const std::function<void()> run = [&hooks] {
         for (const auto& hook : hooks) {
             try {
                 hook();
@@ -351,18 +375,11 @@ Db::acknowledge(const std::vector<std::function<void()>>& hooks, const std::vect
             }
         }
     };
-    if (around_hooks_ && !hooks.empty()) {
-        around_hooks_(run_hooks);
+    if (around_hooks_) {
+        around_hooks_(run);
     } else {
-        run_hooks();
+        run();
     }
-    if (published && on_published_) {
-        on_published_();
-    }
-    if (enqueued && on_enqueued_) {
-        on_enqueued_();
-    }
-    finish_all(writes, {});
 }
 
 void

@@ -122,6 +122,10 @@ public:
     // Runs after this write has committed durably (not if it rolled back). Keep it short: it runs on
     // the sync thread, which acknowledges every batch.
     void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+    // Runs on the writer as soon as this write has committed, one fsync before it is durable: for
+    // showing live readers what a query could already see (a room's members get a message without
+    // waiting for the disk). Never for telling the writer it is done; that is after_commit's job.
+    void once_visible(std::function<void()> fn) { once_visible_.push_back(std::move(fn)); }
     // Runs fn in a savepoint. If it fails (an error or an exception) its changes and its
     // after-commit hooks are undone, and the failure is returned; the transaction goes on.
     Result<void> nested(const std::function<Result<void>()>& fn);
@@ -130,6 +134,7 @@ private:
     friend class Db;
     Conn& conn_;
     std::vector<std::function<void()>> after_commit_;
+    std::vector<std::function<void()>> once_visible_;
     bool published_ = false;
     bool enqueued_ = false;
 };
@@ -217,6 +222,7 @@ private:
     void run_batch(std::vector<Work*>& batch);
     void acknowledge(const std::vector<std::function<void()>>& hooks, const std::vector<Work*>& writes,
                      bool published, bool enqueued);
+    void run_hooks(const std::vector<std::function<void()>>& hooks);
     static void finish_all(const std::vector<Work*>& writes, const std::string& failure);
 
     struct State;

@@ -269,7 +269,8 @@ Service::store(core::Tx& tx, const std::string& room_id, const std::string& user
     const auto id = core::new_id();
     const auto now = core::clock::now_ms();
     tx.query(kInsertMessage).bind(id, room_id, user_id, username, message, now).exec();
-    // One buffer for every member; sent in commit order, after the commit.
+    // One buffer for every member, sent in commit order as soon as the message is committed: a
+    // live room should not wait on the disk. The poster's acknowledgement still waits for it.
     auto frame = std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
         {"type", "forum.message"},
         {"message_id", id},
@@ -278,7 +279,7 @@ Service::store(core::Tx& tx, const std::string& room_id, const std::string& user
         {"username", username},
         {"message", message},
         {"created_at", core::clock::rfc3339(now)}}));
-    tx.after_commit([&hub = hub_, group = room_group(room_id), frame] { hub.send(group, frame); });
+    tx.once_visible([&hub = hub_, group = room_group(room_id), frame] { hub.send(group, frame); });
     return {};
 }
 

@@ -166,6 +166,37 @@ TEST_CASE_FIXTURE(DbFixture, "after_commit hooks run after commit and only then"
     CHECK(ran == 1);
 }
 
+TEST_CASE_FIXTURE(DbFixture, "once_visible hooks run once committed, before the durable ones, and not on failure") {
+    std::vector<std::string> order;
+    std::int64_t seen = -1;
+    db->write([&](Tx& tx) {
+        insert(tx, "x");
+        tx.after_commit([&] { order.push_back("durable"); });
+        tx.once_visible([&] {
+            order.push_back("visible");
+            seen = items();
+        });
+    });
+    CHECK(order == std::vector<std::string>{"visible", "durable"});
+    CHECK(seen == 1);
+
+    order.clear();
+    auto failed = db->write([&](Tx& tx) -> Result<void> {
+        tx.once_visible([&] { order.push_back("failed write"); });
+        return bb::core::internal("no");
+    });
+    CHECK_FALSE(failed.has_value());
+    db->write([&](Tx& tx) {
+        auto inner = tx.nested([&]() -> Result<void> {
+            tx.once_visible([&] { order.push_back("undone savepoint"); });
+            return bb::core::internal("no");
+        });
+        CHECK_FALSE(inner.has_value());
+        tx.once_visible([&] { order.push_back("kept"); });
+    });
+    CHECK(order == std::vector<std::string>{"kept"});
+}
+
 TEST_CASE_FIXTURE(DbFixture, "is_unique_violation recognises a UNIQUE failure and nothing else") {
     db->write([](Tx& tx) { insert(tx, "dup"); });
     bool caught = false;
