@@ -416,4 +416,65 @@ describe('reconnecting', () => {
       await sock.close();
     }
   });
+
+  test('more missed than a replay holds: the oldest 200, a "replay truncated" frame, then live', async () => {
+    const me = await srv.signup();
+    const pen = await srv.signup();
+    const send = async (i) => {
+      const r = await srv.api('POST', '/api/chat/send', { token: pen.token, body: { receiver: me.username, message: `m${i}` } });
+      return assertStatus(r, 201, `message ${i}`);
+    };
+    const before = await send(0);
+    let start;
+    for (let i = 0; i < 100 && !start; i += 1) {
+      start = (await list(me)).notifications[0];
+      if (!start) await sleep(100);
+    }
+    assert.ok(start, 'the first message became a notification');
+    // 205 while offline, a few at a time (each is its own write; waiting on each one is slow).
+    const sent = [];
+    for (let i = 1; i <= 205; i += 5) sent.push(...await Promise.all([0, 1, 2, 3, 4].map((k) => send(i + k))));
+    let missed = [];
+    for (let i = 0; i < 100 && missed.length < 205; i += 1) {
+      missed = [];
+      for (let cursor = null; ;) {
+        const page = await list(me, `?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+        missed.push(...page.notifications.filter((n) => n.notification_id > start.notification_id));
+        if (!page.next_cursor) break;
+        cursor = page.next_cursor;
+      }
+      if (missed.length < 205) await sleep(100);
+    }
+    assert.equal(missed.length, 205);
+    const oldest = missed.map((n) => n.notification_id).sort().slice(0, 200);
+
+    const notes = await openSocket(me, { since: start.notification_id });
+    const chat = new WebSocket(`${srv.base.replace(/^http/, 'ws')}/ws/chat/${me.id}?token=${me.token}&since=${before.message_id}`);
+    const chatFrames = [];
+    chat.on('message', (d) => chatFrames.push(JSON.parse(d.toString())));
+    try {
+      const cut = await notes.waitFor((x) => x.type === 'replay truncated', 'the truncation frame');
+      assert.equal(cut.next_since, oldest[199], JSON.stringify(cut));
+      assert.match(cut.message, /GET \/api\/notifications/);
+      const replayed = notes.frames.slice(0, notes.frames.indexOf(cut));
+      assert.deepEqual(replayed.map((f) => f.notification_id), oldest, 'the 200 oldest missed, in order, before it');
+
+      // Live after it, and nothing more from the gap.
+      await send(999);
+      const live = await notes.waitFor((x) => x.type === 'real-time notification' && x.notification_id > missed.map((n) => n.notification_id).sort().at(-1), 'the live frame');
+      assert.equal(notes.frames.indexOf(live), 201, 'replay, truncation, then live');
+
+      // The chat socket says the same about messages.
+      for (let i = 0; i < 100 && !chatFrames.some((f) => f.type === 'replay truncated'); i += 1) await sleep(50);
+      const chatCut = chatFrames.find((f) => f.type === 'replay truncated');
+      assert.ok(chatCut, `chat truncation frame: ${JSON.stringify(chatFrames.slice(-3))}`);
+      const chatReplayed = chatFrames.slice(0, chatFrames.indexOf(chatCut));
+      assert.equal(chatReplayed.length, 200);
+      assert.equal(chatCut.next_since, chatReplayed.at(-1).message_id);
+      assert.deepEqual(chatReplayed.map((f) => f.message_id), sent.map((m) => m.message_id).sort().slice(0, 200));
+    } finally {
+      chat.close();
+      await notes.close();
+    }
+  });
 });

@@ -167,7 +167,8 @@ add_routes(http::Router& router, Service& service, http::WsHub& hub)
     http::WsHub& h = hub;
     router.add({.method = "GET", .path = "/ws/chat/{user_id}", .auth = Auth::kRequired,
                 .doc = {.summary = "WebSocket: live messages to and from me (token as ?token=; ?since=<message id> "
-                                   "replays what was missed first). Send {\"action\": \"send\", \"receiver\", "
+                                   "replays what was missed first, at most 200, then {\"type\": \"replay truncated\", \"next_since\"} "
+                                   "when there was more). Send {\"action\": \"send\", \"receiver\", "
                                    "\"message\"}; answered {\"type\": \"ack\", \"message_id\", \"chat_id\"}",
                         .tag = "chat", .responses = {{101, ""}, {401, "Error"}, {403, "Error"}},
                         .query = {"token", "since"}},

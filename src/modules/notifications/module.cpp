@@ -304,7 +304,7 @@ NotificationsModule::register_routes(http::Router& router)
     router.schema("NotificationMarkedRead", R"({"type": "object", "required": ["updated", "unread_count"],
         "properties": {"updated": {"type": "integer"}, "unread_count": {"type": "integer"}}})");
     router.schema("NotificationFrame", R"({"type": "object", "description":
-        "Sent over WS /ws/notifications/{user_id} for each new notification (and, with ?since=<notification id>, first for each one missed, oldest first, at most 200).",
+        "Sent over WS /ws/notifications/{user_id} for each new notification (and, with ?since=<notification id>, first for each one missed, oldest first, at most 200; past that, one {\"type\": \"replay truncated\", \"message\", \"next_since\"} frame follows the 200, and the rest are read with GET /api/notifications).",
         "required": ["type", "notification_id", "kind", "message", "status", "data", "created_at"],
         "properties": {"type": {"const": "real-time notification"}, "notification_id": {"type": "string"},
         "kind": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "string"},

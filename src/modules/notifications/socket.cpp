@@ -3,6 +3,7 @@
 #include "http/ws_hub.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <mutex>
 #include <set>
@@ -96,10 +97,23 @@ public:
         }
         gate_ = std::make_shared<Gate>(conn);
         hub_.join(group_of(user_id_), gate_);  // join first: nothing committed from now on is missed
+        auto missed = store_.after(user_id_, *since_, kMaxReplay + 1);
+        const bool truncated = static_cast<int>(missed.size()) > kMaxReplay;
+        if (truncated) {
+            missed.pop_back();
+        }
         std::set<std::string> replayed;
-        for (const auto& n : store_.after(user_id_, *since_, kMaxReplay)) {
+        for (const auto& n : missed) {
             conn->send(std::make_shared<const std::string>(to_frame(n)));
             replayed.insert(n.id);
+        }
+        if (truncated) {
+            // Said before any live frame, so the client knows where its gap starts.
+            conn->send(std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
+                {"type", "replay truncated"},
+                {"message", "more notifications were missed than a socket replays; read the rest with "
+                            "GET /api/notifications"},
+                {"next_since", missed.back().id}})));
         }
         gate_->open(replayed);
     }

@@ -14,8 +14,9 @@ class WsHub;
 
 namespace bb::notifications {
 
-// At most this many missed notifications are replayed on connect (a socket's send queue is
-// bounded); older ones stay readable through GET /api/notifications.
+// At most this many missed notifications (the oldest) are replayed on connect, as a socket's send
+// queue is bounded; past it a "replay truncated" frame gives next_since, and the rest stay
+// readable through GET /api/notifications.
 inline constexpr int kMaxReplay = 200;
 
 std::shared_ptr<http::WsHandler> make_socket(Store& store, http::WsHub& hub, std::string user_id,
