@@ -31,6 +31,11 @@ export function unreadCount() {
 }
 
 function deliver(frame) {
+  if (frame.type === 'replay truncated') {
+    // More were missed than a socket replays: the bell takes its count from the server instead.
+    api('/api/notifications?limit=1').then((r) => setUnread(r.unread_count), () => {});
+    return;
+  }
   if (frame.type !== 'real-time notification' || seen.has(frame.notification_id)) return;
   seen.add(frame.notification_id);
   if (!newest || frame.notification_id > newest) newest = frame.notification_id;
