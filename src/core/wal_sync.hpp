@@ -30,6 +30,7 @@
 // before it is durable, for one fsync's time. A read answered in that window may show state that a
 // power loss then takes back; no write is acknowledged in that window. A write that read such
 // state commits later in the same WAL, so the fsync that acknowledges it covers what it read.
+// Tx::once_visible pushes in that window on purpose (a live room's broadcast), on the same terms.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
