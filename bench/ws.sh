@@ -162,6 +162,17 @@ for name in backbeat node; do
       .spread_p50_ms, .spread_p99_ms] | @tsv' "$tmp/$name.json" |
     awk -F'\t' '{ printf "%-22s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", $1, $2, $3, $4, $5, $6, $7 }'
 done
+# What one message costs the machine: server and client CPU per delivery, times the members, over
+# the cores. The fan-out (first -> last member) cannot be shorter while both share these cores.
+echo
+echo "paced, the CPU floor of one message's fan-out: (server + client CPU per delivery) x members / $(nproc) cores"
+for name in backbeat node; do
+  [ -f "$tmp/$name.json" ] || continue
+  jq -r --arg l "$(label $name)" --argjson members "$((ROOM - 1))" --argjson cores "$(nproc)" '.paced |
+      (.server_cpu_us_per_msg // 0) as $s | (.client_cpu_s * 1e6 / .delivered) as $c |
+      "\($l): (\($s * 100 | round / 100) + \($c * 100 | round / 100)) us x \($members) / \($cores) = \(($s + $c) * $members / $cores / 1000 * 100 | round / 100) ms; measured fan p50 \(.spread_p50_ms) ms"' \
+    "$tmp/$name.json"
+done
 ratio() {  # jq-path title: backbeat's value over the peer's
   [ -f "$tmp/backbeat.json" ] && [ -f "$tmp/node.json" ] || return 0
   local a b
