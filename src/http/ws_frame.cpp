@@ -35,6 +35,29 @@ close_body(std::uint16_t code, std::string_view reason)
     return body;
 }
 
+std::uint16_t
+close_reply(std::string_view payload)
+{
+    if (payload.empty()) {
+        return kCloseNormal;
+    }
+    if (payload.size() == 1) {
+        return kCloseProtocolError;
+    }
+    const auto code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
+                                                 static_cast<std::uint8_t>(payload[1]));
+    // Defined by the RFC or registered with IANA (1012-1014), or left to applications (3000-4999).
+    const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+                          (code >= 3000 && code <= 4999);
+    if (!sendable) {
+        return kCloseProtocolError;
+    }
+    if (!valid_utf8(payload.substr(2))) {
+        return kCloseBadData;
+    }
+    return code;
+}
+
 bool
 valid_utf8(std::string_view text)
 {

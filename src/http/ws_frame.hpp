@@ -37,6 +37,11 @@ std::string close_body(std::uint16_t code, std::string_view reason);
 
 bool valid_utf8(std::string_view text);
 
+// The code to answer a client's close frame (its payload) with: its own code, as RFC 6455 5.5.1
+// asks; 1000 when it gave none; 1002 for a one-byte body or a code no endpoint may send (1005
+// and 1006 among them, 7.4.1); 1007 for a reason that is not UTF-8.
+std::uint16_t close_reply(std::string_view payload);
+
 struct Frame {
     bool fin = false;
     Opcode op = Opcode::kText;

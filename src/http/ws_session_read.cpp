@@ -108,11 +108,7 @@ WsSession::on_frame(const ws::Frame& frame)
     case ws::Opcode::kPong:
         return;  // last_read_ms_ already moved
     case ws::Opcode::kClose: {
-        std::uint16_t code = ws::kCloseNormal;  // echo the peer's code, as RFC 6455 5.5.1 asks
-        if (frame.payload.size() >= 2) {
-            code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(frame.payload[0]) << 8) |
-                                              static_cast<std::uint8_t>(frame.payload[1]));
-        }
+        const auto code = ws::close_reply(frame.payload);
         std::lock_guard lock(mutex_);
         close_received_ = true;
         if (state_ == State::kOpen) {

@@ -132,6 +132,22 @@ TEST_CASE("close_body carries the code and a short reason")
     CHECK(static_cast<std::uint8_t>(body[1]) == 0xF0);
 }
 
+TEST_CASE("close_reply echoes a valid close code and refuses the rest") {
+    const auto body = [](std::uint16_t code, std::string_view reason = "") { return close_body(code, reason); };
+    CHECK(close_reply("") == kCloseNormal);
+    CHECK(close_reply(body(1000, "bye")) == 1000);
+    CHECK(close_reply(body(1001)) == 1001);
+    CHECK(close_reply(body(1011)) == 1011);
+    CHECK(close_reply(body(3000)) == 3000);
+    CHECK(close_reply(body(4999)) == 4999);
+    CHECK(close_reply(std::string(1, '\x03')) == kCloseProtocolError);  // half a code
+    for (const std::uint16_t reserved : {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535}) {
+        CAPTURE(reserved);
+        CHECK(close_reply(body(reserved)) == kCloseProtocolError);
+    }
+    CHECK(close_reply(body(1000, "\xff\xfe")) == kCloseBadData);
+}
+
 TEST_CASE("valid_utf8")
 {
     CHECK(valid_utf8("plain ascii, long enough to take the fast path"));
