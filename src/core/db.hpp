@@ -56,10 +56,10 @@ public:
     }
     bool step() { return stmt_->executeStep(); }
     int exec() { return stmt_->exec(); }  // for writes: rows changed
-    SQLite::Column col(int index) { return stmt_->getColumn(index); }
     std::string text(int index) { return stmt_->getColumn(index).getString(); }
     std::optional<std::string> opt_text(int index);
     std::int64_t int64(int index) { return stmt_->getColumn(index).getInt64(); }
+    double real(int index) { return stmt_->getColumn(index).getDouble(); }
     bool is_null(int index) { return stmt_->getColumn(index).isNull(); }
 
 private:

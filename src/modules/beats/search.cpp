@@ -175,7 +175,7 @@ Service::search(const SearchQuery& query) const
         q.bind_at(11, query.limit + 1);
         while (q.step()) {
             page.beats.push_back(read_beat(q));
-            ranks.push_back(q.col(kBeatColumnCount).getDouble());
+            ranks.push_back(q.real(kBeatColumnCount));
             if (relevance) {
                 index_rows.push_back(q.int64(kBeatColumnCount + 1));
             }

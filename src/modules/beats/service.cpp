@@ -178,7 +178,7 @@ read_beat(core::Query& q)
         b.duration_ms = q.int64(17);
     }
     if (!q.is_null(18)) {
-        b.lufs = q.col(18).getDouble();
+        b.lufs = q.real(18);
     }
     b.peaks_json = q.opt_text(19).value_or("");
     b.preview_path = q.opt_text(20);
