@@ -7,6 +7,7 @@
 #include "modules/beats/beats.hpp"
 #include "modules/chat/chat.hpp"
 #include "modules/forums/forums.hpp"
+#include "modules/mail/mail.hpp"
 #include "modules/notifications/notifications.hpp"
 #include "modules/playlists/playlists.hpp"
 #include "modules/purchases/purchases.hpp"
@@ -46,7 +47,8 @@ struct Modules {
 Modules
 add_modules(bb::core::App& app)
 {
-    auto& users = app.modules().add<bb::users::UsersModule>(app.services());
+    auto& mail = app.modules().add<bb::mail::MailModule>(app.services());
+    auto& users = app.modules().add<bb::users::UsersModule>(app.services(), mail);
     auto& beats = app.modules().add<bb::beats::BeatsModule>(app.services(), users);
     app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
     app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);

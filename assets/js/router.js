@@ -20,6 +20,9 @@ const routes = [
   ['/profile', 'profile', { auth: true }],
   ['/login', 'auth'],
   ['/signup', 'auth'],
+  ['/forgot-password', 'recover'],
+  ['/reset-password', 'recover'],
+  ['/verify-email', 'recover'],
 ].map(([pattern, screen, options = {}]) => {
   const names = [];
   const source = pattern.replace(/:(\w+)/g, (_, name) => { names.push(name); return '([^/]+)'; });

@@ -92,6 +92,34 @@ boolean(bool Config::*field)
 }
 
 Result<void>
+apply_smtp_url(Config& c, const std::string& v)
+{
+    if (!v.empty() && !v.starts_with("smtp://") && !v.starts_with("smtps://")) {
+        return problem(fmt::format("'{}' is not smtp://HOST[:PORT] or smtps://HOST[:PORT]", v));
+    }
+    const auto authority = v.substr(v.find("://") + 3);
+    if (!v.empty() && (authority.empty() || authority.substr(0, authority.find('/')).find('@') != std::string::npos)) {
+        return problem("give the server as smtp://HOST[:PORT]; the login goes in smtp_username and smtp_password");
+    }
+    c.smtp_url = v;
+    return {};
+}
+
+Result<void>
+apply_mail_from(Config& c, const std::string& v)
+{
+    const auto open = v.rfind('<');
+    const auto address = open == std::string::npos ? v : v.substr(open + 1, v.size() - open - 2);
+    const auto at = address.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 >= address.size() ||
+        (open != std::string::npos && v.back() != '>') || v.find_first_of("\r\n") != std::string::npos) {
+        return problem(fmt::format("'{}' is not an address or \"Name <address>\"", v));
+    }
+    c.mail_from = v;
+    return {};
+}
+
+Result<void>
 apply_listen(Config& c, const std::string& v)
 {
     const auto colon = v.rfind(':');
@@ -170,6 +198,17 @@ settings()
         {"stripe_webhook_secret", "Stripe webhook signing secret (whsec_...)", text(&Config::stripe_webhook_secret)},
         {"stripe_api_base", "Stripe's API address (default https://api.stripe.com; tests use a stand-in)",
          text(&Config::stripe_api_base)},
+        {"smtp_url", "SMTP server for mail, smtp://HOST:PORT (STARTTLS) or smtps://HOST:PORT; unset: mail is held",
+         apply_smtp_url},
+        {"smtp_username", "SMTP login name (AUTH); unset: no login", text(&Config::smtp_username)},
+        {"smtp_password", "SMTP password", text(&Config::smtp_password)},
+        {"smtp_starttls", "require STARTTLS on smtp:// (default true; false only for a server on loopback)",
+         boolean(&Config::smtp_starttls)},
+        {"smtp_ca_file", "a PEM file of CA certificates to trust for the SMTP server (default: the system's)",
+         text(&Config::smtp_ca_file)},
+        {"smtp_timeout_s", "seconds one SMTP exchange may take (default 30)", integer(&Config::smtp_timeout_s, 1, 600)},
+        {"mail_from", "sender of mail, an address or \"Name <address>\" (default Backbeat <no-reply@backbeat.local>)",
+         apply_mail_from},
     };
     return all;
 }

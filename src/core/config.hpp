@@ -44,6 +44,14 @@ struct Config {
     std::string stripe_secret_key;   // set: POST /api/purchases may use provider "stripe"
     std::string stripe_webhook_secret;
     std::string stripe_api_base = "https://api.stripe.com";
+
+    std::string smtp_url;  // set: mail goes out through this server; unset: it is held
+    std::string smtp_username;
+    std::string smtp_password;
+    bool smtp_starttls = true;  // smtp:// must upgrade with STARTTLS (smtps:// is TLS from the start)
+    std::string smtp_ca_file;   // trust this CA bundle for the SMTP server instead of the system's
+    int smtp_timeout_s = 30;
+    std::string mail_from = "Backbeat <no-reply@backbeat.local>";
 };
 
 struct CommandLine {

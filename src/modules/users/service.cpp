@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kSelectAccount =
     "SELECT id, username, email, bio, avatar_url, role, created_ms, beats_count, "
     "(SELECT COUNT(*) FROM users_follows WHERE followee_id = a.id), "
-    "(SELECT COUNT(*) FROM users_follows WHERE follower_id = a.id) "
+    "(SELECT COUNT(*) FROM users_follows WHERE follower_id = a.id), email_verified_ms "
     "FROM users_accounts a WHERE id = ? AND deleted_ms IS NULL";
 constexpr const char* kSelectLogin =
     "SELECT id, password_hash FROM users_accounts WHERE (username_key = ?1 OR email_key = ?1) AND deleted_ms IS NULL";
@@ -55,7 +55,7 @@ Account
 read_account(core::Query& q)
 {
     return Account{q.text(0), q.text(1), q.text(2), q.text(3), q.opt_text(4), q.text(5), q.int64(6),
-                   q.int64(7), q.int64(8), q.int64(9)};
+                   q.int64(7), q.int64(8), q.int64(9), !q.is_null(10)};
 }
 
 bool
@@ -98,14 +98,16 @@ check_password(const std::string& password)
 }
 
 Service::Service(core::Db& db, const std::string& secret, Settings settings,
-                 std::function<void(const std::string&)> on_changed, http::WsHub& hub)
+                 std::function<void(const std::string&)> on_changed, http::WsHub& hub, mail::MailModule& mail)
     : db_(db),
       secret_(secret),
       settings_(settings),
       passwords_(settings.hash_slots, settings.hash_queue),
       failed_logins_(5, std::chrono::minutes(5)),
       on_changed_(std::move(on_changed)),
-      hub_(hub)
+      hub_(hub),
+      flows_(db, mail, passwords_, settings.public_url,
+             [this](core::Tx& tx, const std::string& user_id) { revoke_sessions(tx, user_id, ""); })
 {
 }
 
@@ -176,13 +178,18 @@ Service::signup(const NewUser& input)
             tx.query(kInsertAccount)
                 .bind(id, input.username, lower(input.username), input.email, lower(input.email), *hash, role, now, now)
                 .exec();
+            if (input.trusted) {
+                tx.query("UPDATE users_accounts SET email_verified_ms = ? WHERE id = ?").bind(now, id).exec();
+            } else if (auto mailed = flows_.send_verification(tx, id, input.username, input.email); !mailed) {
+                return mailed.error();
+            }
             auto token = issue_token(tx, id);
             if (!token) {
                 return token.error();
             }
             tx.publish(kUserRegistered, {{"user_id", id}, {"username", input.username},
                                          {"created_at", core::clock::rfc3339(now)}});
-            Account account{id, input.username, input.email, "", std::nullopt, role, now, 0, 0, 0};
+            Account account{id, input.username, input.email, "", std::nullopt, role, now, 0, 0, 0, input.trusted};
             return SignedIn{std::move(account), std::move(*token)};
         });
         if (signed_in) {
@@ -289,9 +296,23 @@ Service::update_profile(const std::string& user_id, const ProfileChanges& change
                 .exec();
         }
         if (changes.email) {
-            tx.query("UPDATE users_accounts SET email = ?, email_key = ?, updated_ms = ? WHERE id = ?")
-                .bind(*changes.email, lower(*changes.email), now, user_id)
-                .exec();
+            // A new address is unverified until its own link is opened.
+            const auto changed = tx.query("UPDATE users_accounts SET email = ?, email_key = ?, email_verified_ms = NULL, "
+                                          "updated_ms = ? WHERE id = ? AND email_key != ?")
+                                     .bind(*changes.email, lower(*changes.email), now, user_id, lower(*changes.email))
+                                     .exec();
+            if (changed > 0) {
+                auto name = tx.query("SELECT username FROM users_accounts WHERE id = ?");
+                name.bind(user_id);
+                name.step();
+                if (auto mailed = flows_.send_verification(tx, user_id, name.text(0), *changes.email); !mailed) {
+                    return mailed.error();
+                }
+            } else {  // the same address in another case: only the spelling changes
+                tx.query("UPDATE users_accounts SET email = ?, updated_ms = ? WHERE id = ?")
+                    .bind(*changes.email, now, user_id)
+                    .exec();
+            }
         }
         if (changes.bio) {
             tx.query("UPDATE users_accounts SET bio = ?, updated_ms = ? WHERE id = ?").bind(*changes.bio, now, user_id).exec();
@@ -525,6 +546,20 @@ Service::followers_of(const std::string& user_id, const std::string& after, int 
         q.bind(user_id, after, limit);
         while (q.step()) {
             out.push_back(q.text(0));
+        }
+    });
+    return out;
+}
+
+std::optional<std::string>
+Service::email_of(const std::string& user_id) const
+{
+    std::optional<std::string> out;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT email FROM users_accounts WHERE id = ? AND deleted_ms IS NULL");
+        q.bind(user_id);
+        if (q.step()) {
+            out = q.text(0);
         }
     });
     return out;
