@@ -4,10 +4,13 @@
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "modules/agreements/agreements.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/chat/chat.hpp"
 #include "modules/forums/forums.hpp"
+#include "modules/free_downloads/free_downloads.hpp"
 #include "modules/mail/mail.hpp"
+#include "modules/moderation/moderation.hpp"
 #include "modules/notifications/notifications.hpp"
 #include "modules/playlists/playlists.hpp"
 #include "modules/purchases/purchases.hpp"
@@ -56,6 +59,9 @@ add_modules(bb::core::App& app)
     app.modules().add<bb::reviews::ReviewsModule>(app.services(), users, beats);
     app.modules().add<bb::forums::ForumsModule>(app.services(), users, beats);
     app.modules().add<bb::notifications::NotificationsModule>(app.services(), users);
+    app.modules().add<bb::agreements::AgreementsModule>(app.services(), users, beats, mail);
+    app.modules().add<bb::moderation::ModerationModule>(app.services(), users, beats, mail);
+    app.modules().add<bb::free_downloads::FreeDownloadsModule>(app.services(), users, beats, mail);
     return {users, beats};
 }
 

@@ -10,6 +10,7 @@ function showSession() {
   const signedIn = Boolean(session.token);
   for (const el of document.querySelectorAll('[data-signed-in]')) el.hidden = !signedIn;
   for (const el of document.querySelectorAll('[data-signed-out]')) el.hidden = signedIn;
+  for (const el of document.querySelectorAll('[data-admin]')) el.hidden = !signedIn || session.user.role !== 'admin';
   const me = document.getElementById('me');
   me.textContent = signedIn ? session.user.username : 'Profile';
 }

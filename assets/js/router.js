@@ -18,6 +18,7 @@ const routes = [
   ['/rooms/:id', 'room', { auth: true }],
   ['/users/:id', 'user'],
   ['/profile', 'profile', { auth: true }],
+  ['/admin', 'admin', { auth: true }],
   ['/login', 'auth'],
   ['/signup', 'auth'],
   ['/forgot-password', 'recover'],

@@ -45,3 +45,18 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+// Steps that build on each other: once one fails, the later ones fail at once instead of waiting
+// out their timeouts on a page in an unknown state.  const step = steps(it); step('name', fn).
+export function steps(it) {
+  let broken = null;
+  return (name, fn) => it(name, async () => {
+    if (broken) throw new Error(`not run: the step "${broken}" failed`);
+    try {
+      await fn();
+    } catch (error) {
+      broken = name;
+      throw error;
+    }
+  });
+}

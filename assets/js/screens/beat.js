@@ -2,8 +2,10 @@
 // adding it to a playlist, and a way to message the producer.
 import { api, id, q } from '../api.js';
 import { busy, clock, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
+import { freeDownloadPanel } from '../free_download.js';
 import { licensesPanel } from '../licenses.js';
 import { enqueue, onPlayer, play } from '../player.js';
+import { reportBox } from '../report.js';
 import { reviewsPanel } from '../reviews.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
@@ -79,8 +81,10 @@ export async function render(view, params) {
       beat.description ? h('p', { class: 'description' }, beat.description) : null,
       h('p', { class: 'muted' }, plural(beat.plays, 'play')),
       actions,
+      ready ? freeDownloadPanel(beat) : null,
       h('div', { class: 'columns' },
         licensesPanel(beat),
-        reviewsPanel(beat, (avg, count) => rating.replaceChildren(stars(avg, count))))));
+        reviewsPanel(beat, (avg, count) => rating.replaceChildren(stars(avg, count)))),
+      session.token && !mine ? reportBox('beat', beat.beat_id, 'beat') : null));
   return () => { stopPlayer(); wave?.dispose(); };
 }

@@ -129,7 +129,7 @@ MailModule::register_routes(http::Router& router)
                     if (!req.user().is_admin()) {
                         return core::forbidden("only admins may retry mail");
                     }
-                    return http::json_reply(200, outbox.retry(std::string(req.param("mail_id"))));
+                    return http::json_reply(200, outbox.retry(std::string(req.param("mail_id")), req.user().user_id));
                 }});
 }
 

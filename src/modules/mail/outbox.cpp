@@ -1,5 +1,6 @@
 #include "modules/mail/outbox.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/ids.hpp"
@@ -157,7 +158,7 @@ Outbox::release_held()
 }
 
 core::Result<boost::json::object>
-Outbox::retry(const std::string& mail_id)
+Outbox::retry(const std::string& mail_id, const std::string& admin_id)
 {
     if (!smtp_) {
         return core::conflict("mail_not_configured", "no SMTP server is configured; the mail stays held");
@@ -176,6 +177,7 @@ Outbox::retry(const std::string& mail_id)
             return core::conflict("mail_not_failed", "only a failed mail can be retried; this one is " + q.text(0));
         }
         tx.enqueue(kSendJob, {{"mail_id", mail_id}});
+        core::record_audit(tx, {.actor_id = admin_id, .action = "mail.retry", .target_type = "mail", .target_id = mail_id});
         return boost::json::object{{"mail_id", mail_id}, {"status", "queued"}};
     });
 }

@@ -30,8 +30,8 @@ public:
     core::Result<void> send(const core::Job& job);
     // At start with an SMTP server: mails held while there was none get their jobs.
     int release_held();
-    // Admin: a failed mail is queued again.
-    core::Result<boost::json::object> retry(const std::string& mail_id);
+    // Admin: a failed mail is queued again (and the audit log says who did it).
+    core::Result<boost::json::object> retry(const std::string& mail_id, const std::string& admin_id);
     core::Result<boost::json::object> list(const std::optional<std::string>& status, int limit,
                                            const std::optional<std::string>& cursor, const std::string& secret) const;
     bool configured() const { return smtp_.has_value(); }

@@ -69,6 +69,13 @@ constexpr std::array kTemplates = {
              "<p><a class=\"button\" href=\"{{link}}\">Download the MP3</a></p>"
              "<p class=\"small\">The link works for {{hours}} hours. You got this mail because this address was "
              "entered for the download on Backbeat.</p>"},
+    Template{"beat_taken_down", "Your beat was taken down: {{title}}",
+             "Hi {{username}},\n\nAn administrator took your beat \"{{title}}\" out of the Backbeat store.\n"
+             "{{#reason}}Reason: {{reason}}\n{{/reason}}\nBuyers keep the licenses they bought. Reply to this mail to "
+             "ask about it.\n",
+             "<p>Hi {{username}},</p><p>An administrator took your beat <strong>{{title}}</strong> out of the Backbeat "
+             "store.</p>{{#reason}}<p>Reason: {{reason}}</p>{{/reason}}<p>Buyers keep the licenses they bought. Reply "
+             "to this mail to ask about it.</p>"},
     Template{"account_suspended", "Your Backbeat account is suspended",
              "Hi {{username}},\n\nAn administrator suspended your Backbeat account.\n{{#reason}}Reason: {{reason}}\n"
              "{{/reason}}\nWhat you bought stays yours. Reply to this mail to ask about it.\n",

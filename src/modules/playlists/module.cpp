@@ -1,5 +1,6 @@
 // Playlists (seed 001's playback service): a user's ordered lists of beats, private or public.
 // A private playlist of someone else is 404, so its existence is not revealed.
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/ids.hpp"
@@ -76,8 +77,10 @@ struct PlaylistsModule::Impl {
         return *p;
     }
 
-    // Changing: mine (or admin); a public one of someone else is 403, a private one 404.
-    core::Result<Playlist> owned(const Request& req, const std::optional<Playlist>& p)
+    // Changing: mine (or admin, which goes into the audit log); a public one of someone else is 403,
+    // a private one 404.
+    core::Result<Playlist> owned(core::Tx& tx, const Request& req, const std::optional<Playlist>& p,
+                                 std::string_view action)
     {
         auto seen = visible(req, p);
         if (!seen && !req.user().is_admin()) {
@@ -88,6 +91,11 @@ struct PlaylistsModule::Impl {
         }
         if (p->owner_id != req.user().user_id && !req.user().is_admin()) {
             return core::forbidden("only the playlist's owner may change it");
+        }
+        if (p->owner_id != req.user().user_id) {
+            core::record_audit(tx, {.actor_id = req.user().user_id, .action = std::string(action),
+                                    .target_type = "playlist", .target_id = p->id,
+                                    .details = {{"owner_id", p->owner_id}}});
         }
         return *p;
     }
@@ -216,7 +224,7 @@ struct PlaylistsModule::Impl {
         }
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.update");
             if (!p) {
                 return p.error();
             }
@@ -236,7 +244,7 @@ struct PlaylistsModule::Impl {
     {
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.delete");
             if (!p) {
                 return p.error();
             }
@@ -265,7 +273,7 @@ struct PlaylistsModule::Impl {
         }
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.add_track");
             if (!p) {
                 return p.error();
             }
@@ -293,7 +301,7 @@ struct PlaylistsModule::Impl {
         const std::string id(req.param("playlist_id"));
         const std::string beat_id(req.param("beat_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.remove_track");
             if (!p) {
                 return p.error();
             }
@@ -328,7 +336,7 @@ struct PlaylistsModule::Impl {
         }
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.reorder");
             if (!p) {
                 return p.error();
             }

@@ -1,5 +1,6 @@
 #include "modules/purchases/service.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/ids.hpp"
@@ -655,7 +656,13 @@ Service::refund(const http::Principal& who, const std::string& purchase_id)
     if (auto paid_back = pay_back(purchase_id, std::string(purchase->at("provider").as_string())); !paid_back) {
         return paid_back.error();
     }
-    auto done = db_.write([&](core::Tx& tx) { return revoke(tx, purchase_id); });
+    auto done = db_.write([&](core::Tx& tx) {
+        if (!seller) {
+            core::record_audit(tx, {.actor_id = who.user_id, .action = "purchase.refund", .target_type = "purchase",
+                                    .target_id = purchase_id, .details = {{"total_cents", purchase->at("total_cents")}}});
+        }
+        return revoke(tx, purchase_id);
+    });
     if (!done) {
         return done.error();
     }

@@ -87,6 +87,28 @@ UsersModule::email_of(const std::string& user_id) const
     return impl_->service.email_of(user_id);
 }
 
+core::Result<void>
+UsersModule::follow(const std::string& follower_id, const std::string& followee_id)
+{
+    auto done = impl_->service.follow(http::Principal{follower_id, "", "user"}, followee_id, true);
+    if (!done) {
+        return done.error();
+    }
+    return {};
+}
+
+core::Result<void>
+UsersModule::suspend(core::Tx& tx, const std::string& user_id, const std::string& reason)
+{
+    return impl_->service.suspend(tx, user_id, reason);
+}
+
+core::Result<void>
+UsersModule::unsuspend(core::Tx& tx, const std::string& user_id)
+{
+    return impl_->service.unsuspend(tx, user_id);
+}
+
 core::Result<UserSummary>
 UsersModule::create(const NewUser& user)
 {

@@ -1,5 +1,6 @@
 #include "modules/users/service.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/jwt.hpp"
@@ -17,7 +18,8 @@ constexpr const char* kSelectAccount =
     "(SELECT COUNT(*) FROM users_follows WHERE follower_id = a.id), email_verified_ms "
     "FROM users_accounts a WHERE id = ? AND deleted_ms IS NULL";
 constexpr const char* kSelectLogin =
-    "SELECT id, password_hash FROM users_accounts WHERE (username_key = ?1 OR email_key = ?1) AND deleted_ms IS NULL";
+    "SELECT id, password_hash, suspended_ms FROM users_accounts WHERE (username_key = ?1 OR email_key = ?1) "
+    "AND deleted_ms IS NULL";
 constexpr const char* kSelectSession =
     "SELECT s.user_id, s.expires_ms, s.revoked_ms, a.role, a.deleted_ms FROM users_sessions s "
     "JOIN users_accounts a ON a.id = s.user_id WHERE s.id = ?";
@@ -208,11 +210,13 @@ core::Result<SignedIn>
 Service::login(const std::string& identifier, const std::string& password)
 {
     std::optional<std::pair<std::string, std::string>> found;  // id, hash
+    bool suspended = false;
     db_.read([&](core::Conn& conn) {
         auto q = conn.query(kSelectLogin);
         q.bind(lower(identifier));
         if (q.step()) {
             found.emplace(q.text(0), q.text(1));
+            suspended = !q.is_null(2);
         }
     });
     // Failures count per account, whichever name or email was typed; unknown names count alone.
@@ -230,6 +234,10 @@ Service::login(const std::string& identifier, const std::string& password)
         return invalid_credentials();
     }
     failed_logins_.give_back(key);
+    if (suspended) {  // said only to whoever knows the password
+        return core::Error{core::Code::kForbidden, "account_suspended",
+                           "this account is suspended; what you bought stays yours", {}};
+    }
     auto token = db_.write([&](core::Tx& tx) { return issue_token(tx, found->first); });
     if (!token) {
         return token.error();
@@ -365,6 +373,10 @@ Service::remove(const http::Principal& who, const std::string& user_id)
     }
     return db_.write([&](core::Tx& tx) -> core::Result<void> {
         const auto now = core::clock::now_ms();
+        if (who.user_id != user_id) {
+            core::record_audit(tx, {.actor_id = who.user_id, .action = "user.delete", .target_type = "user",
+                                    .target_id = user_id});
+        }
         const auto changed = tx.query("UPDATE users_accounts SET deleted_ms = ?, username_key = NULL, email_key = NULL, "
                                       "email = '', password_hash = '', bio = '', avatar_url = NULL, updated_ms = ? "
                                       "WHERE id = ? AND deleted_ms IS NULL")
@@ -549,6 +561,45 @@ Service::followers_of(const std::string& user_id, const std::string& after, int 
         }
     });
     return out;
+}
+
+core::Result<void>
+Service::suspend(core::Tx& tx, const std::string& user_id, const std::string& reason)
+{
+    const auto now = core::clock::now_ms();
+    const auto changed = tx.query("UPDATE users_accounts SET suspended_ms = ?, suspended_reason = ?, updated_ms = ? "
+                                  "WHERE id = ? AND deleted_ms IS NULL AND suspended_ms IS NULL")
+                             .bind(now, reason, now, user_id)
+                             .exec();
+    if (changed == 0) {
+        auto q = tx.query("SELECT suspended_ms FROM users_accounts WHERE id = ? AND deleted_ms IS NULL");
+        q.bind(user_id);
+        if (!q.step()) {
+            return core::not_found("user");
+        }
+        return core::conflict("already_suspended", "this account is suspended already");
+    }
+    revoke_sessions(tx, user_id, "");
+    tx.after_commit([this, user_id] { hub_.close_account(user_id, 1008, "account suspended"); });
+    return {};
+}
+
+core::Result<void>
+Service::unsuspend(core::Tx& tx, const std::string& user_id)
+{
+    const auto changed = tx.query("UPDATE users_accounts SET suspended_ms = NULL, suspended_reason = NULL, updated_ms = ? "
+                                  "WHERE id = ? AND deleted_ms IS NULL AND suspended_ms IS NOT NULL")
+                             .bind(core::clock::now_ms(), user_id)
+                             .exec();
+    if (changed == 0) {
+        auto q = tx.query("SELECT 1 FROM users_accounts WHERE id = ? AND deleted_ms IS NULL");
+        q.bind(user_id);
+        if (!q.step()) {
+            return core::not_found("user");
+        }
+        return core::conflict("not_suspended", "this account is not suspended");
+    }
+    return {};
 }
 
 std::optional<std::string>

@@ -84,6 +84,8 @@ public:
     std::vector<std::string> followers_of(const std::string& user_id, const std::string& after, int limit) const;
     core::Result<void> add_beats(const std::string& user_id, int delta, core::Tx& tx);
     std::optional<std::string> email_of(const std::string& user_id) const;
+    core::Result<void> suspend(core::Tx& tx, const std::string& user_id, const std::string& reason);
+    core::Result<void> unsuspend(core::Tx& tx, const std::string& user_id);
     EmailFlows& email_flows() { return flows_; }
 
 private:

@@ -53,6 +53,12 @@ public:
 
     // Accepts a user id or a username (case-insensitive). Deleted users are not found.
     std::optional<UserSummary> find(std::string_view id_or_username) const;
+    // Moderation, in its transaction: a suspended account's sessions end and it cannot log in (403
+    // account_suspended) until lifted; what it bought and sold stays. 404 unknown, 409 no change.
+    core::Result<void> suspend(core::Tx& tx, const std::string& user_id, const std::string& reason);
+    core::Result<void> unsuspend(core::Tx& tx, const std::string& user_id);
+    // A follow made for the user (a free download paid for with a follow); following twice is fine.
+    core::Result<void> follow(const std::string& follower_id, const std::string& followee_id);
     // Where mail for the user goes (receipts, notices); nullopt for an unknown or deleted user.
     std::optional<std::string> email_of(const std::string& user_id) const;
     // The admin CLI's `user create` (and the demo catalogue's producers).
