@@ -11,6 +11,7 @@
 #include "modules/playlists/playlists.hpp"
 #include "modules/purchases/purchases.hpp"
 #include "modules/reviews/reviews.hpp"
+#include "modules/shares/shares.hpp"
 #include "modules/subsonic/subsonic.hpp"
 #include "modules/users/users.hpp"
 
@@ -56,6 +57,7 @@ add_modules(bb::core::App& app)
     app.modules().add<bb::forums::ForumsModule>(app.services(), users, beats);
     app.modules().add<bb::notifications::NotificationsModule>(app.services(), users);
     app.modules().add<bb::subsonic::SubsonicModule>(app.services(), users, beats, playlists);
+    app.modules().add<bb::shares::SharesModule>(app.services(), users, beats, playlists);
     return {users, beats};
 }
 

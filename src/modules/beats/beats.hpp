@@ -146,6 +146,7 @@ public:
     core::Result<MediaFile> shared_mp3(const std::string& beat_id);
     // Logs a play as POST /api/playback does (counted at most once per listener per beat per 30 s).
     core::Result<void> log_play(const std::string& listener, const std::string& beat_id);
+    core::Result<void> log_play(core::Tx& tx, const std::string& listener, const std::string& beat_id);
 
     // `backbeat demo`: a few producers and ~30 synthesized beats, processed like uploads.
     core::Result<int> create_demo_catalogue(int beats);

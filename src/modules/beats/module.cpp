@@ -241,6 +241,12 @@ BeatsModule::log_play(const std::string& listener, const std::string& beat_id)
     return {};
 }
 
+core::Result<void>
+BeatsModule::log_play(core::Tx& tx, const std::string& listener, const std::string& beat_id)
+{
+    return impl_->service.log_play(tx, listener, beat_id);
+}
+
 bool
 BeatsModule::catalogue_empty() const
 {

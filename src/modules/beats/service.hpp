@@ -92,6 +92,8 @@ public:
 
     core::Result<PlaybackEvent> record_playback(const http::Principal& who, const std::string& beat_id,
                                                 const std::string& action, std::int64_t position_ms);
+    // A play logged inside someone else's write (a share link's play and its count commit together).
+    core::Result<void> log_play(core::Tx& tx, const std::string& listener, const std::string& beat_id);
     std::optional<PlaybackEvent> playback_state(const std::string& user_id) const;
     core::Result<std::pair<std::vector<PlaybackEvent>, std::optional<std::string>>> playback_history(
         const std::string& user_id, int limit, const std::optional<std::string>& cursor) const;
@@ -132,6 +134,8 @@ private:
     void replace_stems(core::Tx& tx, Beat& beat, const std::optional<std::string>& stems_sha256);
     void drop_files(core::Tx& tx, const Beat& beat);
     void count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after);
+    // Logs a playback event (a play counts at most once per listener per beat per 30 s) and publishes it.
+    void log_event(core::Tx& tx, const std::string& user_id, const PlaybackEvent& event);
     // After a commit that changed the search index (nothing when it did not).
     void search_changed(const std::optional<IndexedWords>& touched);
     void forget(const std::string& beat_id);  // the cached answers of a beat that changed
