@@ -101,7 +101,7 @@ Store::find(const std::string& id) const
 core::Result<SharePage>
 Store::owned_by(const std::string& owner_id, int limit, const std::optional<std::string>& cursor) const
 {
-    std::int64_t before_ms = INT64_MAX;
+    std::int64_t before_ms = 0;
     std::string before_id;
     if (cursor) {
         auto position = core::decode_cursor(*cursor, secret_);
@@ -114,10 +114,15 @@ Store::owned_by(const std::string& owner_id, int limit, const std::optional<std:
     }
     SharePage page;
     db_.read([&](core::Conn& conn) {
-        auto q = conn.query(std::string("SELECT ") + kColumns +
-                            " FROM shares_links WHERE owner_id = ? AND (created_ms < ? OR (created_ms = ? AND id < ?)) "
-                            "ORDER BY created_ms DESC, id DESC LIMIT ?");
-        q.bind(owner_id, before_ms, before_ms, cursor ? before_id : std::string("\x7f"), limit + 1);
+        const std::string after = cursor ? " AND (created_ms < ?2 OR (created_ms = ?2 AND id < ?3))" : "";
+        auto q = conn.query(std::string("SELECT ") + kColumns + " FROM shares_links WHERE owner_id = ?1" + after +
+                            " ORDER BY created_ms DESC, id DESC LIMIT ?4");
+        q.bind_at(1, owner_id);
+        if (cursor) {
+            q.bind_at(2, before_ms);
+            q.bind_at(3, before_id);
+        }
+        q.bind_at(4, limit + 1);
         while (q.step()) {
             page.shares.push_back(read_share(q));
         }
