@@ -19,6 +19,8 @@ const routes = [
   ['/users/:id', 'user'],
   ['/profile', 'profile', { auth: true }],
   ['/admin', 'admin', { auth: true }],
+  ['/shares', 'shares', { auth: true }],
+  ['/s/:id', 'share'],
   ['/login', 'auth'],
   ['/signup', 'auth'],
   ['/forgot-password', 'recover'],

@@ -1,5 +1,5 @@
 // A beat's page: the waveform player, its licenses and buying, reviews, its discussion room,
-// adding it to a playlist, and a way to message the producer.
+// adding it to a playlist, a way to message the producer, and for its producer a share link.
 import { api, id, q } from '../api.js';
 import { busy, clock, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
 import { freeDownloadPanel } from '../free_download.js';
@@ -9,6 +9,7 @@ import { reportBox } from '../report.js';
 import { reviewsPanel } from '../reviews.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
+import { sharePanel } from '../share_form.js';
 import { waveform } from '../waveform.js';
 
 async function joinRoom(beat) {
@@ -85,6 +86,7 @@ export async function render(view, params) {
       h('div', { class: 'columns' },
         licensesPanel(beat),
         reviewsPanel(beat, (avg, count) => rating.replaceChildren(stars(avg, count)))),
+      mine && ready ? sharePanel({ beat_id: beat.beat_id }, beat.title) : null,
       session.token && !mine ? reportBox('beat', beat.beat_id, 'beat') : null));
   return () => { stopPlayer(); wave?.dispose(); };
 }

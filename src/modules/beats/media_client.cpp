@@ -92,9 +92,10 @@ MediaClient::preview(const std::string& input, const std::string& output,
 }
 
 core::Result<void>
-MediaClient::transcode(const std::string& input, const std::string& output, int bitrate) const
+MediaClient::transcode(const std::string& input, const std::string& output, int bitrate, std::int64_t start_ms) const
 {
-    auto answer = run({"transcode", "--input", input, "--output", output, "--bitrate", std::to_string(bitrate)},
+    auto answer = run({"transcode", "--input", input, "--output", output, "--bitrate", std::to_string(bitrate),
+                       "--start-ms", std::to_string(start_ms)},
                       std::chrono::minutes(10));
     if (!answer) {
         return answer.error();

@@ -60,7 +60,7 @@ struct Mode {
 const Mode kModes[] = {
     {"probe", {"input"}},
     {"preview", {"input", "output", "bitrate", "peaks", "voice-tag", "tag-every-s"}},
-    {"transcode", {"input", "output", "bitrate"}},
+    {"transcode", {"input", "output", "bitrate", "start-ms"}},
     {"synth", {"output", "seed", "bpm", "seconds", "key"}},
 };
 
@@ -314,6 +314,10 @@ run_transcode(const Options& options)
     if (!bitrate) {
         return bitrate.error();
     }
+    auto start_ms = number<std::int64_t>(options, "start-ms", 0, 0, 24LL * 3600 * 1000);
+    if (!start_ms) {
+        return start_ms.error();
+    }
     auto input = AudioInput::open(*input_path);
     if (!input) {
         return input.error();
@@ -329,8 +333,20 @@ run_transcode(const Options& options)
     if (!writer) {
         return writer.error();
     }
-    auto decoded = (*input)->decode_all(
-        target, [&](float* const* planes, int n) -> core::Result<void> { return (*writer)->write(planes, n); });
+    // A player that seeks asks for the rest from a point (transcodeOffset): decoded samples before
+    // it are dropped, which for a beat's few minutes costs less than a seek would save.
+    std::int64_t skip = *start_ms * target.sample_rate / 1000;
+    const std::int64_t skipped_total = skip;
+    auto decoded = (*input)->decode_all(target, [&](float* const* planes, int n) -> core::Result<void> {
+        if (skip >= n) {
+            skip -= n;
+            return {};
+        }
+        float* rest[2] = {planes[0] + skip, target.channels > 1 ? planes[1] + skip : nullptr};
+        const int count = n - static_cast<int>(skip);
+        skip = 0;
+        return (*writer)->write(rest, count);
+    });
     if (!decoded) {
         return decoded.error();
     }
@@ -338,8 +354,9 @@ run_transcode(const Options& options)
     if (!bytes) {
         return bytes.error();
     }
+    const std::int64_t written = std::max<std::int64_t>(0, *decoded - skipped_total);
     return fmt::format(
-        R"({{"ok":true,"duration_ms":{},"bytes":{}}})", to_ms(*decoded, target.sample_rate), *bytes);
+        R"({{"ok":true,"duration_ms":{},"bytes":{}}})", to_ms(written, target.sample_rate), *bytes);
 }
 
 core::Result<std::string>
