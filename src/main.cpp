@@ -7,6 +7,7 @@
 #include "modules/agreements/agreements.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/chat/chat.hpp"
+#include "modules/commerce/commerce.hpp"
 #include "modules/forums/forums.hpp"
 #include "modules/free_downloads/free_downloads.hpp"
 #include "modules/mail/mail.hpp"
@@ -60,6 +61,7 @@ add_modules(bb::core::App& app)
     app.modules().add<bb::chat::ChatModule>(app.services(), users);
     app.modules().add<bb::reviews::ReviewsModule>(app.services(), users, beats);
     app.modules().add<bb::forums::ForumsModule>(app.services(), users, beats);
+    app.modules().add<bb::commerce::CommerceModule>(app.services(), users, beats, mail);
     app.modules().add<bb::notifications::NotificationsModule>(app.services(), users);
     app.modules().add<bb::subsonic::SubsonicModule>(app.services(), users, beats, playlists);
     app.modules().add<bb::shares::SharesModule>(app.services(), users, beats, playlists);

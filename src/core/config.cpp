@@ -209,6 +209,8 @@ settings()
         {"smtp_timeout_s", "seconds one SMTP exchange may take (default 30)", integer(&Config::smtp_timeout_s, 1, 600)},
         {"mail_from", "sender of mail, an address or \"Name <address>\" (default Backbeat <no-reply@backbeat.local>)",
          apply_mail_from},
+        {"offer_window_s", "seconds an offer waits for an answer, and an accepted one for its checkout (default 48 h)",
+         integer(&Config::offer_window_s, 1, 90 * 24 * 3600)},
     };
     return all;
 }

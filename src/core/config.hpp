@@ -52,6 +52,8 @@ struct Config {
     std::string smtp_ca_file;   // trust this CA bundle for the SMTP server instead of the system's
     int smtp_timeout_s = 30;
     std::string mail_from = "Backbeat <no-reply@backbeat.local>";
+
+    int offer_window_s = 48 * 3600;  // an offer waits this long for an answer, an accepted one for its checkout
 };
 
 struct CommandLine {
