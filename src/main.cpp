@@ -13,6 +13,7 @@
 #include "modules/mail/mail.hpp"
 #include "modules/moderation/moderation.hpp"
 #include "modules/notifications/notifications.hpp"
+#include "modules/payouts/payouts.hpp"
 #include "modules/playlists/playlists.hpp"
 #include "modules/purchases/purchases.hpp"
 #include "modules/reviews/reviews.hpp"
@@ -68,6 +69,7 @@ add_modules(bb::core::App& app)
     app.modules().add<bb::agreements::AgreementsModule>(app.services(), users, beats, mail);
     app.modules().add<bb::moderation::ModerationModule>(app.services(), users, beats, mail);
     app.modules().add<bb::free_downloads::FreeDownloadsModule>(app.services(), users, beats, mail);
+    app.modules().add<bb::payouts::PayoutsModule>(app.services(), users, beats, mail);
     return {users, beats};
 }
 

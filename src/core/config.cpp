@@ -119,6 +119,29 @@ apply_mail_from(Config& c, const std::string& v)
     return {};
 }
 
+// "12.5" -> 1250 basis points: a percentage with at most two decimals, 0 to 50.
+Result<void>
+apply_fee_percent(Config& c, const std::string& v)
+{
+    const auto dot = v.find('.');
+    const std::string whole = v.substr(0, dot);
+    std::string fraction = dot == std::string::npos ? "" : v.substr(dot + 1);
+    const auto digits = [](const std::string& s) {
+        return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isdigit(ch); });
+    };
+    if (whole.empty() || whole.size() > 3 || !digits(whole) || fraction.size() > 2 || !digits(fraction) ||
+        (dot != std::string::npos && fraction.empty())) {
+        return problem(fmt::format("'{}' is not a percentage such as 10 or 12.5", v));
+    }
+    fraction.resize(2, '0');
+    const int bp = std::stoi(whole) * 100 + std::stoi(fraction);
+    if (bp > 5000) {
+        return problem(fmt::format("{} % is more than 50 %", v));
+    }
+    c.platform_fee_bp = bp;
+    return {};
+}
+
 Result<void>
 apply_listen(Config& c, const std::string& v)
 {
@@ -209,6 +232,10 @@ settings()
         {"smtp_timeout_s", "seconds one SMTP exchange may take (default 30)", integer(&Config::smtp_timeout_s, 1, 600)},
         {"mail_from", "sender of mail, an address or \"Name <address>\" (default Backbeat <no-reply@backbeat.local>)",
          apply_mail_from},
+        {"platform_fee_percent", "the platform's cut of each sale in percent, up to two decimals (default 10)",
+         apply_fee_percent},
+        {"stripe_connect_webhook_secret", "signing secret of the Stripe Connect webhook (account.updated)",
+         text(&Config::stripe_connect_webhook_secret)},
         {"offer_window_s", "seconds an offer waits for an answer, and an accepted one for its checkout (default 48 h)",
          integer(&Config::offer_window_s, 1, 90 * 24 * 3600)},
     };

@@ -53,7 +53,10 @@ struct Config {
     int smtp_timeout_s = 30;
     std::string mail_from = "Backbeat <no-reply@backbeat.local>";
 
-    int offer_window_s = 48 * 3600;  // an offer waits this long for an answer, an accepted one for its checkout
+    int offer_window_s = 48 * 3600;
+
+    int platform_fee_bp = 1000;  // the platform's cut of each sale, in basis points (10 %)
+    std::string stripe_connect_webhook_secret;  // signs Stripe's Connect events (account.updated)  // an offer waits this long for an answer, an accepted one for its checkout
 };
 
 struct CommandLine {

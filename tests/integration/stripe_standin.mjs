@@ -11,6 +11,7 @@
 // Nothing here knows the server's internals, only Stripe's public API and the documented contract.
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { stripeConnect } from './stripe_connect.mjs';
 
 // Stripe's error envelope.
 function stripeError(res, status, type, message, param) {
@@ -53,6 +54,8 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
     refunds: [],  // [{payment_intent, key, refund}]
     hanging: new Set(),
   };
+  // Connect (accounts, account links, transfers) at the same address, as on api.stripe.com.
+  const connect = stripeConnect({ secretKey });
   const sockets = new Set();
 
   // POST /v1/refunds {payment_intent}: one refund per payment intent, as Stripe allows for a full
@@ -122,6 +125,10 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
       }
 
       const url = new URL(req.url, 'http://stand-in');
+      if (connect.handles(req.method, url.pathname)) {
+        connect.handle({ req, url, rec, raw, res });
+        return;
+      }
       if (req.method !== 'POST' || !['/v1/checkout/sessions', '/v1/refunds'].includes(url.pathname)) {
         rec.answered = 404;
         stripeError(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${url.pathname}).`);
@@ -199,6 +206,7 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
     requests: state.requests,
     sessions: state.sessions,
     refunds: state.refunds,
+    connect,
     get mode() { return state.mode; },
     setMode(m) {
       if (!['ok', 'error500', 'hang'].includes(m)) throw new Error(`unknown stand-in mode ${m}`);

@@ -1,5 +1,7 @@
 #include "modules/commerce/pricing.hpp"
 
+#include "core/money.hpp"
+
 #include <algorithm>
 #include <map>
 #include <numeric>
@@ -36,35 +38,7 @@ contains(const std::vector<std::string>& list, const std::string& value)
 std::int64_t
 percent_of(std::int64_t value, std::int64_t percent)
 {
-    // (value * percent + 50) / 100, split so value * percent never overflows.
-    const std::int64_t whole = value / 100 * percent;
-    const std::int64_t rest = value % 100 * percent;
-    return whole + (rest + 50) / 100;
-}
-
-std::vector<std::int64_t>
-spread(std::int64_t amount, const std::vector<std::int64_t>& weights)
-{
-    std::vector<std::int64_t> parts(weights.size(), 0);
-    const std::int64_t sum = std::accumulate(weights.begin(), weights.end(), std::int64_t{0});
-    if (amount <= 0 || sum <= 0) {
-        return parts;
-    }
-    // Exact shares as quotient + remainder (128-bit: amount and weights may each be large).
-    std::vector<std::pair<std::int64_t, std::size_t>> remainders;
-    std::int64_t given = 0;
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-        const __int128 exact = static_cast<__int128>(amount) * weights[i];
-        parts[i] = static_cast<std::int64_t>(exact / sum);
-        remainders.emplace_back(static_cast<std::int64_t>(exact % sum), i);
-        given += parts[i];
-    }
-    std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (std::size_t k = 0; given < amount && k < remainders.size(); ++k) {
-        ++parts[remainders[k].second];
-        ++given;
-    }
-    return parts;
+    return core::money::share_of(value, percent * 100);
 }
 
 Priced
@@ -129,7 +103,7 @@ price_cart(const std::vector<PriceLine>& lines, const std::vector<DealRule>& dea
         } else {
             const std::int64_t wanted = coupon->percent ? percent_of(base, std::clamp<std::int64_t>(coupon->amount, 0, 100))
                                                         : std::max<std::int64_t>(0, coupon->amount);
-            const auto parts = spread(std::min(wanted, base), amounts);
+            const auto parts = core::money::spread(std::min(wanted, base), amounts);
             for (std::size_t k = 0; k < eligible.size(); ++k) {
                 auto& line = out.lines[eligible[k]];
                 line.coupon_discount_cents = parts[k];

@@ -68,11 +68,7 @@ struct Priced {
 Priced price_cart(const std::vector<PriceLine>& lines, const std::vector<DealRule>& deals,
                   const std::optional<CouponRule>& coupon);
 
-// Half-up rounding of value * percent / 100 in whole cents, without overflow for any cart.
+// Half-up rounding of value * percent / 100 in whole cents (core::money::share_of).
 std::int64_t percent_of(std::int64_t value, std::int64_t percent);
-
-// Splits `amount` over `weights` in proportion (largest remainder, ties to the earlier one):
-// the parts add up to `amount` exactly, and none exceeds its weight when amount <= sum(weights).
-std::vector<std::int64_t> spread(std::int64_t amount, const std::vector<std::int64_t>& weights);
 
 }  // namespace bb::commerce

@@ -61,6 +61,13 @@ constexpr std::array kTemplates = {
              "{{#expires}}<tr><td>Valid until</td><td>{{expires}}</td></tr>{{/expires}}"
              "{{#note}}<tr><td>Message</td><td>{{note}}</td></tr>{{/note}}</table>"
              "<p><a class=\"button\" href=\"{{link}}\">See the offer</a></p>"},
+    Template{"split", "{{producer}} offers you {{percent}} % of {{title}}",
+             "Hi {{username}},\n\n{{producer}} proposes that you get {{percent}} % of every sale of \"{{title}}\" "
+             "(after the platform's fee). It applies once every collaborator accepts. Answer in your studio:\n\n"
+             "{{link}}\n",
+             "<p>Hi {{username}},</p><p>{{producer}} proposes that you get <strong>{{percent}} %</strong> of every sale "
+             "of <strong>{{title}}</strong> (after the platform's fee). It applies once every collaborator accepts.</p>"
+             "<p><a class=\"button\" href=\"{{link}}\">Answer in my studio</a></p>"},
     Template{"free_download", "Your free download: {{title}}",
              "Hi,\n\n{{producer}} gives you \"{{title}}\" (a tagged MP3) for free. Download it here:\n\n{{link}}\n\n"
              "The link works for {{hours}} hours. You got this mail because this address was entered for the "

@@ -1,3 +1,4 @@
+#include "core/money.hpp"
 #include "modules/commerce/pricing.hpp"
 
 #include <doctest/doctest.h>
@@ -112,6 +113,7 @@ TEST_CASE("a coupon applies after deals, only to its producer's chosen beats and
 }
 
 TEST_CASE("spread: exact, proportional, never above a weight") {
+    using bb::core::money::spread;
     auto parts = spread(100, {1, 1, 1});
     CHECK(parts == std::vector<std::int64_t>{34, 33, 33});
     CHECK(spread(0, {5, 5}) == std::vector<std::int64_t>{0, 0});
