@@ -1,5 +1,6 @@
--- Mail waiting to be sent and the record of mail sent: owned by the mail module. The message is
--- kept whole (MIME, as it goes out) until the SMTP server took it, then emptied.
+-- Mail waiting to be sent and the record of mail sent: owned by the mail module. The message's
+-- parts (text, HTML, what its attachments are made from) are kept until the SMTP server took it,
+-- then emptied; the MIME message is built when it is sent.
 CREATE TABLE mail_messages (
     id TEXT PRIMARY KEY,
     recipient TEXT NOT NULL,

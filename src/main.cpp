@@ -58,11 +58,11 @@ add_modules(bb::core::App& app)
     auto& users = app.modules().add<bb::users::UsersModule>(app.services(), mail);
     auto& beats = app.modules().add<bb::beats::BeatsModule>(app.services(), users);
     auto& playlists = app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
-    app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);
+    auto& purchases = app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);
     app.modules().add<bb::chat::ChatModule>(app.services(), users);
     app.modules().add<bb::reviews::ReviewsModule>(app.services(), users, beats);
     app.modules().add<bb::forums::ForumsModule>(app.services(), users, beats);
-    app.modules().add<bb::commerce::CommerceModule>(app.services(), users, beats, mail);
+    app.modules().add<bb::commerce::CommerceModule>(app.services(), users, beats, purchases, mail);
     app.modules().add<bb::notifications::NotificationsModule>(app.services(), users);
     app.modules().add<bb::subsonic::SubsonicModule>(app.services(), users, beats, playlists);
     app.modules().add<bb::shares::SharesModule>(app.services(), users, beats, playlists);

@@ -5,6 +5,7 @@ import { onNotification, startLive } from './live.js';
 import { navigate, render, start } from './router.js';
 import { onSessionChange, session } from './session.js';
 import './player.js';
+import './cart.js';
 
 function showSession() {
   const signedIn = Boolean(session.token);

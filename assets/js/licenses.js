@@ -2,6 +2,7 @@
 // The price shown and charged always comes from the server; the request names only the license.
 import { api, download, id } from './api.js';
 import { busy, formError, h, money, showErrors, toast } from './dom.js';
+import { addToCart } from './cart.js';
 import { session } from './session.js';
 
 const NAMES = { basic: 'Basic lease', premium: 'Premium lease', unlimited: 'Unlimited lease', exclusive: 'Exclusive rights' };
@@ -75,11 +76,15 @@ export function licensesPanel(beat) {
         },
       }, `Buy ${licenseName(license.type)}`);
     }
+    const cart = !mine && buyable && session.token ? h('button', {
+      type: 'button', class: 'button', 'aria-label': `Add ${licenseName(license.type)} to cart`,
+      onclick: (e) => busy(e.currentTarget, () => addToCart(beat, license.type).catch((err) => toast(err.message, 'error'))),
+    }, 'Add to cart') : null;
     return h('li', { class: 'license' },
       h('div', { class: 'license-head' }, h('h3', {}, licenseName(license.type)), h('strong', {}, money(license.price_cents, license.currency))),
       h('p', { class: 'muted' }, `Files: ${license.files.filter(delivered(beat)).map((f) => FILES[f] ?? f).join(', ')}`),
       license.terms ? h('p', {}, license.terms) : null,
-      action, slot);
+      h('div', { class: 'row' }, action, cart), slot);
   });
   return h('section', { class: 'panel', 'aria-labelledby': 'licenses-title' },
     h('h2', { id: 'licenses-title' }, 'Licenses'), h('ul', { class: 'licenses' }, items));

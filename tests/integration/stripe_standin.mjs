@@ -33,7 +33,8 @@ function checkoutProblems(form) {
   for (const i of [...lines].sort((a, b) => a - b)) {
     const amount = form[`line_items[${i}][price_data][unit_amount]`];
     if (amount === undefined) problems.push(`line_items[${i}][price_data][unit_amount] is missing`);
-    else if (!/^\d+$/.test(amount) || Number(amount) <= 0) problems.push(`line_items[${i}][price_data][unit_amount] '${amount}' is not a positive integer`);
+    // Stripe takes any non-negative integer (a line given free by a deal is 0).
+    else if (!/^\d+$/.test(amount)) problems.push(`line_items[${i}][price_data][unit_amount] '${amount}' is not a non-negative integer`);
     const currency = form[`line_items[${i}][price_data][currency]`];
     if (!currency || !/^[a-z]{3}$/.test(currency)) problems.push(`line_items[${i}][price_data][currency] '${currency}' is not a lower-case ISO code`);
     const qty = form[`line_items[${i}][quantity]`];

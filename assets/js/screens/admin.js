@@ -1,7 +1,7 @@
 // For admins: open reports with the actions they call for (take a beat down, suspend a user, or
 // dismiss), and the audit log of every admin action.
 import { api, id, q } from '../api.js';
-import { busy, h, toast, when } from '../dom.js';
+import { busy, h, money, toast, when } from '../dom.js';
 import { infiniteList } from '../beat_card.js';
 
 function targetLink(report) {
@@ -67,6 +67,33 @@ function auditRow(entry) {
     h('td', { class: 'muted' }, entry.actor_id));
 }
 
+function payoutsSection() {
+  const body = h('tbody');
+  async function load() {
+    const page = await api('/api/admin/payouts/runs?limit=20');
+    body.replaceChildren(...page.runs.map((run) => h('tr', {},
+      h('td', {}, when(run.created_at)), h('td', { class: 'num' }, String(run.payouts.length)),
+      h('td', { class: 'num' }, money(run.total_cents)),
+      h('td', {}, run.payouts.map((p) => p.status).join(', ') || '—'))));
+    if (!page.runs.length) body.append(h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No payout runs yet.')));
+  }
+  const run = h('button', { type: 'button', class: 'button primary', onclick: () => busy(run, async () => {
+    try {
+      const made = await api('/api/admin/payouts/runs', { method: 'POST', headers: { 'Idempotency-Key': crypto.randomUUID() } });
+      toast(`Payout run: ${made.payouts.length} payouts, ${money(made.total_cents)}; ${made.skipped.length} balances wait for a payout account.`);
+      load();
+    } catch (error) {
+      toast(error.message, 'error');
+    }
+  }) }, 'Run payouts');
+  load().catch((error) => body.replaceChildren(h('tr', {}, h('td', { colspan: 4, class: 'muted' }, error.message))));
+  return h('section', { class: 'panel', 'aria-labelledby': 'payouts-title' },
+    h('div', { class: 'row spread' }, h('h2', { id: 'payouts-title' }, 'Payouts'), run),
+    h('p', { class: 'muted' }, 'Pays every balance of $1 or more to its owner’s Stripe account; nothing is paid twice.'),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'runs' },
+      h('thead', {}, h('tr', {}, ['When', 'Payouts', 'Total', 'Status'].map((t) => h('th', { scope: 'col' }, t)))), body)));
+}
+
 export async function render(view) {
   document.title = 'Admin · Backbeat';
   const me = await api('/api/users/profile');
@@ -97,6 +124,7 @@ export async function render(view) {
   view.append(h('h1', {}, 'Admin'),
     h('section', { class: 'panel', 'aria-labelledby': 'reports-title' },
       h('div', { class: 'row spread' }, h('h2', { id: 'reports-title' }, 'Reports'), status), reportsSlot),
+    payoutsSection(),
     h('section', { class: 'panel', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Audit log'),
       h('div', { class: 'table-wrap' }, h('table', { class: 'audit' },
         h('thead', {}, h('tr', {}, ['When', 'Action', 'Target', 'Reason', 'Admin'].map((t) => h('th', { scope: 'col' }, t)))),

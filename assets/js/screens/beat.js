@@ -4,6 +4,7 @@ import { api, id, q } from '../api.js';
 import { busy, clock, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
 import { freeDownloadPanel } from '../free_download.js';
 import { licensesPanel } from '../licenses.js';
+import { offerPanel } from '../offer_panel.js';
 import { enqueue, onPlayer, play } from '../player.js';
 import { reportBox } from '../report.js';
 import { reviewsPanel } from '../reviews.js';
@@ -83,6 +84,7 @@ export async function render(view, params) {
       h('p', { class: 'muted' }, plural(beat.plays, 'play')),
       actions,
       ready ? freeDownloadPanel(beat) : null,
+      offerPanel(beat),
       h('div', { class: 'columns' },
         licensesPanel(beat),
         reviewsPanel(beat, (avg, count) => rating.replaceChildren(stars(avg, count)))),

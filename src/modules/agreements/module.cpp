@@ -136,11 +136,12 @@ struct AgreementsModule::Impl {
             return {};
         }
         const Document& first = stored.front().document;
-        std::vector<mail::Attachment> pdfs;
+        std::vector<mail::Attachment> pdfs;  // drawn when the mail is sent (see the source below)
         boost::json::array items;
         std::int64_t total = 0;
         for (const auto& s : stored) {
-            pdfs.push_back({pdf_name(s.document), "application/pdf", render_pdf(s.document)});
+            pdfs.push_back({pdf_name(s.document), "application/pdf",
+                            "agreement:" + s.document.purchase_id + "/" + s.document.beat_id});
             items.push_back({{"title", s.document.title},
                              {"artist", s.document.licensor},
                              {"license", tier_name(s.document.tier)},
@@ -186,6 +187,18 @@ struct AgreementsModule::Impl {
             }
         });
         return {};
+    }
+
+    // The PDF for a mail: "<purchase_id>/<beat_id>".
+    core::Result<std::string> pdf_for_mail(const std::string& key) const
+    {
+        const auto slash = key.find('/');
+        for (const auto& s : store.for_purchase(key.substr(0, slash))) {
+            if (slash != std::string::npos && s.document.beat_id == key.substr(slash + 1)) {
+                return render_pdf(s.document);
+            }
+        }
+        return core::not_found("agreement " + key);
     }
 
     // The agreements of a purchase the caller may see: the buyer and admins all, a seller theirs.
@@ -293,6 +306,7 @@ AgreementsModule::AgreementsModule(core::Services& services, users::UsersModule&
                                    mail::MailModule& mail)
     : impl_(std::make_unique<Impl>(services, users, beats, mail))
 {
+    mail.attach_from("agreement:", [this](const std::string& key) { return impl_->pdf_for_mail(key); });
 }
 
 AgreementsModule::~AgreementsModule() = default;

@@ -32,12 +32,13 @@ Cart::coupon_code(Source& src, const std::string& user_id) const
 
 template <class Source>
 CartView
-Cart::view(Source& src, const std::string& user_id, const CartSources& sources, std::int64_t now_ms) const
+Cart::view(Source& src, const std::string& user_id, const std::vector<CartItem>& items, const CartSources& sources,
+           std::int64_t now_ms) const
 {
     CartView out;
     std::vector<PriceLine> lines;
     std::set<std::string> producers;
-    for (const auto& item : items(src, user_id)) {
+    for (const auto& item : items) {
         CartEntry e{.item = item};
         auto beat = sources.beat(item.beat_id);
         if (!beat || beat->status == "deleted") {
@@ -92,8 +93,20 @@ Cart::view(Source& src, const std::string& user_id, const CartSources& sources, 
 
 template std::vector<CartItem> Cart::items(core::Conn&, const std::string&) const;
 template std::vector<CartItem> Cart::items(core::Tx&, const std::string&) const;
-template CartView Cart::view(core::Conn&, const std::string&, const CartSources&, std::int64_t) const;
-template CartView Cart::view(core::Tx&, const std::string&, const CartSources&, std::int64_t) const;
+template CartView Cart::view(core::Conn&, const std::string&, const std::vector<CartItem>&, const CartSources&,
+                             std::int64_t) const;
+template CartView Cart::view(core::Tx&, const std::string&, const std::vector<CartItem>&, const CartSources&,
+                             std::int64_t) const;
+
+std::map<std::string, std::optional<beats::BeatInfo>>
+beats_of(beats::BeatsModule& beats, const std::vector<CartItem>& items)
+{
+    std::map<std::string, std::optional<beats::BeatInfo>> out;
+    for (const auto& item : items) {
+        out.emplace(item.beat_id, beats.find(item.beat_id));
+    }
+    return out;
+}
 
 core::Result<void>
 Cart::add(const std::string& user_id, const std::string& beat_id, const std::string& license)
@@ -138,15 +151,6 @@ Cart::set_coupon(const std::string& user_id, const std::optional<std::string>& c
             .bind(user_id, *code, core::clock::now_ms())
             .exec();
     });
-}
-
-void
-Cart::bought(core::Tx& tx, const std::string& user_id, const std::vector<std::string>& beat_ids)
-{
-    for (const auto& beat_id : beat_ids) {
-        tx.query("DELETE FROM commerce_cart_items WHERE user_id = ? AND beat_id = ?").bind(user_id, beat_id).exec();
-    }
-    tx.query("DELETE FROM commerce_cart_coupons WHERE user_id = ?").bind(user_id).exec();
 }
 
 boost::json::object

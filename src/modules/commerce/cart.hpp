@@ -10,12 +10,14 @@
 #include <boost/json/object.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace bb::beats {
 struct BeatInfo;
+class BeatsModule;
 }
 
 namespace bb::commerce {
@@ -47,7 +49,9 @@ struct CartView {
     std::string coupon_problem;
 };
 
-// What the cart needs of the catalogue and of offers, through whichever connection the caller holds.
+// What the cart needs of the catalogue and of offers. `beat` must not open a read of its own while
+// the caller holds one (read connections are few: two reads nested by many requests deadlock);
+// look the beats up first (beats_of) or through the caller's write transaction.
 struct CartSources {
     std::function<std::optional<beats::BeatInfo>(const std::string& beat_id)> beat;
     // The price of a live accepted offer of this buyer's on (beat, license): {offer_id, cents}.
@@ -63,15 +67,14 @@ public:
     std::vector<CartItem> items(Source& src, const std::string& user_id) const;
     template <class Source>
     std::optional<std::string> coupon_code(Source& src, const std::string& user_id) const;
-    // Prices the cart as it is in `src`.
+    // Prices these items of the user's cart (with the coupon, deals and offers as they are in `src`).
     template <class Source>
-    CartView view(Source& src, const std::string& user_id, const CartSources& sources, std::int64_t now_ms) const;
+    CartView view(Source& src, const std::string& user_id, const std::vector<CartItem>& items,
+                  const CartSources& sources, std::int64_t now_ms) const;
 
     core::Result<void> add(const std::string& user_id, const std::string& beat_id, const std::string& license);
     core::Result<void> remove(const std::string& user_id, const std::string& beat_id);
     void set_coupon(const std::string& user_id, const std::optional<std::string>& code);
-    // Once a purchase is paid, what it bought leaves the cart (with the coupon, if it was used).
-    void bought(core::Tx& tx, const std::string& user_id, const std::vector<std::string>& beat_ids);
 
 private:
     core::Db& db_;
@@ -79,5 +82,9 @@ private:
 };
 
 boost::json::object cart_json(const CartView& view);
+
+// The cart's beats, each looked up in a read of its own (before the cart is priced).
+std::map<std::string, std::optional<beats::BeatInfo>> beats_of(beats::BeatsModule& beats,
+                                                               const std::vector<CartItem>& items);
 
 }  // namespace bb::commerce

@@ -1,4 +1,5 @@
 // The cart over HTTP: read it priced, add and remove beats, apply or drop a coupon.
+#include "core/crypto.hpp"
 #include "http/json_input.hpp"
 #include "http/router.hpp"
 #include "modules/beats/beats.hpp"
@@ -120,6 +121,66 @@ register_cart_routes(http::Router& router, Cart& cart, beats::BeatsModule& beats
                 .handler = [&cart, priced](const Request& req) -> Reply {
                     cart.set_coupon(req.user().user_id, std::nullopt);
                     return priced(req, 200);
+                }});
+}
+
+}  // namespace bb::commerce
+
+namespace bb::commerce {
+
+void
+register_checkout_route(http::Router& router, Checkouts& checkouts)
+{
+    router.schema("CartCheckout", R"({"type": "object", "required": ["payment"], "properties": {
+        "payment": {"type": "object", "required": ["provider"], "properties": {"provider": {"enum": ["test", "stripe"]},
+            "token": {"type": "string", "description": "test provider: tok_visa, tok_chargeDeclined, ..."}}}},
+        "description": "pays for everything in the cart at its cart price; send Idempotency-Key to retry safely"})");
+    router.add({.method = "POST", .path = "/api/cart/checkout", .auth = Auth::kRequired, .exec = Exec::kBlocking,
+                .doc = {.summary = "Pay for the cart in one payment: answers as POST /api/purchases does (201 completed, "
+                                   "or pending with checkout_url for Stripe; 402 declined)",
+                        .tag = "cart", .request = "CartCheckout",
+                        .responses = {{201, "Purchase"}, {402, "Error"}, {409, "Error"}, {422, "Error"}, {503, "Error"}}},
+                .handler = [&checkouts](const Request& req) -> Reply {
+                    auto in = http::JsonInput::parse(req);
+                    if (!in) {
+                        return in.error();
+                    }
+                    const auto* payment = in->object().if_contains("payment");
+                    std::string provider;
+                    std::string token;
+                    if (payment == nullptr || !payment->is_object()) {
+                        in->fail("payment", "is required: {provider: \"test\", token: \"tok_visa\"} or {provider: \"stripe\"}");
+                    } else {
+                        const auto& p = payment->as_object();
+                        if (const auto* v = p.if_contains("provider"); v != nullptr && v->is_string()) {
+                            provider = std::string(v->as_string());
+                        } else {
+                            in->fail("payment.provider", "is required");
+                        }
+                        if (const auto* v = p.if_contains("token"); v != nullptr && v->is_string()) {
+                            token = std::string(v->as_string());
+                        }
+                    }
+                    if (auto e = in->error()) {
+                        return *e;
+                    }
+                    std::optional<std::string> key;
+                    if (auto k = req.header("Idempotency-Key"); !k.empty()) {
+                        if (k.size() > 255) {
+                            return core::invalid_field("Idempotency-Key", "must be at most 255 characters");
+                        }
+                        key = "cart:" + std::string(k);  // a cart's keys never meet POST /api/purchases' own
+                    }
+                    auto answer = checkouts.checkout(req.user(), provider, token, key,
+                                                     core::crypto::sha256_hex("cart\n" + std::string(req.body)));
+                    if (!answer) {
+                        return answer.error();
+                    }
+                    Response res = Response::text(answer->status, std::move(answer->body), "application/json; charset=utf-8");
+                    if (key) {
+                        res.with_header("Idempotency-Key", std::string(req.header("Idempotency-Key")));
+                    }
+                    return res;
                 }});
 }
 

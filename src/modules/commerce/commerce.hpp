@@ -18,6 +18,9 @@ class BeatsModule;
 namespace bb::mail {
 class MailModule;
 }
+namespace bb::purchases {
+class PurchasesModule;
+}
 
 namespace bb::commerce {
 
@@ -29,11 +32,12 @@ inline constexpr core::Topic kOfferChanged{"offer.changed"};
 class CommerceModule : public core::Module {
 public:
     CommerceModule(core::Services& services, users::UsersModule& users, beats::BeatsModule& beats,
-                   mail::MailModule& mail);
+                   purchases::PurchasesModule& purchases, mail::MailModule& mail);
     ~CommerceModule() override;
 
     std::string_view name() const override { return "commerce"; }
     void register_routes(http::Router& router) override;
+    void subscribe(core::EventBus& bus) override;
     void register_jobs(core::JobRunner& jobs) override;
 
 private:

@@ -10,17 +10,23 @@
 
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace bb::mail {
 
+// An attachment is made when the mail is sent, not when it is queued (a mail held or waiting for
+// an SMTP server costs no rendering and no storage): `source` names it for the module that
+// registered the source's prefix with attach_from().
 struct Attachment {
     std::string filename;      // agreement-<purchase>.pdf
     std::string content_type;  // application/pdf
-    std::string bytes;
+    std::string source;        // "agreement:<purchase_id>/<beat_id>"
 };
+// Makes an attachment's bytes from the rest of its source; kNotFound means it never will.
+using AttachmentSource = std::function<core::Result<std::string>(const std::string& key)>;
 
 struct Mail {
     std::string to;             // one address
@@ -44,6 +50,8 @@ public:
     // SMTP server configured it is held until one is). Returns the mail's id. A bad address is a
     // 422 on `field`; an unknown template or a missing field is a bug (500).
     core::Result<std::string> queue(core::Tx& tx, const Mail& mail, std::string_view field = "email");
+    // Registers who makes the attachments whose source starts with `prefix` (at start, before jobs run).
+    void attach_from(std::string prefix, AttachmentSource source);
     // The address rules mail is sent to (one address, no display name, no line breaks).
     static bool is_address(std::string_view address);
 

@@ -12,6 +12,12 @@
 
 namespace bb::mail {
 
+struct MimeAttachment {
+    std::string filename;
+    std::string content_type;
+    std::string bytes;
+};
+
 struct MimeMessage {
     std::string from;          // "Backbeat <no-reply@example.com>" or a bare address
     std::string to;
@@ -20,7 +26,7 @@ struct MimeMessage {
     std::string html;
     std::string message_id;    // without <>: "<id>@backbeat"
     std::int64_t date_ms = 0;
-    std::vector<Attachment> attachments;
+    std::vector<MimeAttachment> attachments;
 };
 
 std::string compose(const MimeMessage& message);

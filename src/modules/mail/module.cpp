@@ -69,6 +69,12 @@ MailModule::queue(core::Tx& tx, const Mail& mail, std::string_view field)
 }
 
 void
+MailModule::attach_from(std::string prefix, AttachmentSource source)
+{
+    impl_->outbox.attach_from(std::move(prefix), std::move(source));
+}
+
+void
 MailModule::register_jobs(core::JobRunner& jobs)
 {
     jobs.handle(kSendJob, [this](const core::Job& job) { return impl_->outbox.send(job); }, kSendAttempts);

@@ -8,6 +8,11 @@
 #include "modules/mail/mime.hpp"
 #include "modules/mail/templates.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
 namespace bb::mail {
 namespace {
 
@@ -58,14 +63,13 @@ Outbox::queue(core::Tx& tx, const Mail& mail, std::string_view field)
     }
     const auto now = core::clock::now_ms();
     const std::string id = core::new_id();
-    const std::string message = compose({.from = from_,
-                                         .to = mail.to,
-                                         .subject = rendered->subject,
-                                         .text = rendered->text,
-                                         .html = rendered->html,
-                                         .message_id = id + "@" + domain_,
-                                         .date_ms = now,
-                                         .attachments = mail.attachments});
+    // Kept as its parts; the MIME message is built when it is sent (with its attachments made then).
+    boost::json::array attachments;
+    for (const auto& a : mail.attachments) {
+        attachments.push_back({{"filename", a.filename}, {"content_type", a.content_type}, {"source", a.source}});
+    }
+    const std::string message = boost::json::serialize(boost::json::object{
+        {"text", rendered->text}, {"html", rendered->html}, {"attachments", std::move(attachments)}});
     const char* status = smtp_ ? "queued" : "held";
     tx.query("INSERT INTO mail_messages (id, recipient, template, subject, message, status, attempts, created_ms) "
              "VALUES (?, ?, ?, ?, ?, ?, 0, ?)")
@@ -85,12 +89,16 @@ Outbox::send(const core::Job& job)
         return {};  // nothing to send: a malformed job is not retried
     }
     const std::string id(field->as_string());
-    std::optional<std::pair<std::string, std::string>> mail;  // recipient, message
+    struct Stored {
+        std::string recipient, subject, parts;
+        std::int64_t created_ms;
+    };
+    std::optional<Stored> mail;
     db_.read([&](core::Conn& conn) {
-        auto q = conn.query("SELECT recipient, message FROM mail_messages WHERE id = ? AND status = 'queued'");
+        auto q = conn.query("SELECT recipient, subject, message, created_ms FROM mail_messages WHERE id = ? AND status = 'queued'");
         q.bind(id);
         if (q.step()) {
-            mail.emplace(q.text(0), q.text(1));
+            mail = Stored{q.text(0), q.text(1), q.text(2), q.int64(3)};
         }
     });
     if (!mail || !smtp_) {
@@ -111,11 +119,18 @@ Outbox::send(const core::Job& job)
             }
         });
     };
+    auto message = build(id, *mail);
+    if (!message) {
+        const bool never = message.error().code == core::Code::kNotFound;
+        record(never ? "failed" : "queued", message.error().message);
+        core::log::warn(kModule, "mail could not be built", {{"mail_id", id}, {"error", message.error().message}});
+        return never ? core::Result<void>{} : core::Result<void>{message.error()};
+    }
     if (!breaker_.allow()) {
         record("queued", "paused: the SMTP server failed several times in a row");
         return core::unavailable("the SMTP server is failing; sending is paused", breaker_.retry_after_s());
     }
-    const auto outcome = smtp_send(*smtp_, address_of(from_), mail->first, mail->second);
+    const auto outcome = smtp_send(*smtp_, address_of(from_), mail->recipient, *message);
     switch (outcome.kind) {
         case SmtpOutcome::Kind::kSent:
             breaker_.record_success();
@@ -133,6 +148,36 @@ Outbox::send(const core::Job& job)
     breaker_.record_failure();
     record("queued", outcome.detail);
     return core::unavailable("SMTP: " + outcome.detail);
+}
+
+template <class Stored>
+core::Result<std::string>
+Outbox::build(const std::string& id, const Stored& stored) const
+{
+    const auto parts = boost::json::parse(stored.parts).as_object();
+    MimeMessage m{.from = from_,
+                  .to = stored.recipient,
+                  .subject = stored.subject,
+                  .text = std::string(parts.at("text").as_string()),
+                  .html = std::string(parts.at("html").as_string()),
+                  .message_id = id + "@" + domain_,
+                  .date_ms = stored.created_ms};
+    for (const auto& v : parts.at("attachments").as_array()) {
+        const auto& a = v.as_object();
+        const std::string source(a.at("source").as_string());
+        const auto maker = std::find_if(sources_.begin(), sources_.end(),
+                                        [&](const auto& s) { return source.starts_with(s.first); });
+        if (maker == sources_.end()) {
+            return core::not_found("attachment source for " + source);
+        }
+        auto bytes = maker->second(source.substr(maker->first.size()));
+        if (!bytes) {
+            return bytes.error();
+        }
+        m.attachments.push_back({std::string(a.at("filename").as_string()), std::string(a.at("content_type").as_string()),
+                                 std::move(*bytes)});
+    }
+    return compose(m);
 }
 
 int

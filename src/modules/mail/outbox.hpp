@@ -12,6 +12,8 @@
 #include <boost/json/object.hpp>
 
 #include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 
 namespace bb::mail {
@@ -35,14 +37,20 @@ public:
     core::Result<boost::json::object> list(const std::optional<std::string>& status, int limit,
                                            const std::optional<std::string>& cursor, const std::string& secret) const;
     bool configured() const { return smtp_.has_value(); }
+    void attach_from(std::string prefix, AttachmentSource source) { sources_.emplace_back(std::move(prefix), std::move(source)); }
     std::string describe() const;
 
 private:
+    // The MIME message of a stored mail, its attachments made now.
+    template <class Stored>
+    core::Result<std::string> build(const std::string& id, const Stored& stored) const;
+
     core::Db& db_;
     std::optional<SmtpSettings> smtp_;
     std::string from_;
     std::string domain_;  // of the sender address: Message-IDs end in it
     core::CircuitBreaker breaker_;
+    std::vector<std::pair<std::string, AttachmentSource>> sources_;  // set at start, read by the job threads
 };
 
 }  // namespace bb::mail

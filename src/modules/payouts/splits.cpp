@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace bb::payouts {
@@ -69,9 +70,7 @@ Splits::split_json(Source& src, const std::string& split_id) const
                        "ORDER BY share_bp DESC, user_id");
     s.bind(split_id);
     while (s.step()) {
-        auto user = users_.find(s.text(0));
         shares.push_back({{"user_id", s.text(0)},
-                          {"username", user ? user->username : "(deleted account)"},
                           {"share_bp", s.int64(1)},
                           {"percent", percent_text(s.int64(1))},
                           {"accepted", !s.is_null(2)},
@@ -79,6 +78,38 @@ Splits::split_json(Source& src, const std::string& split_id) const
     }
     out["shares"] = std::move(shares);
     return out;
+}
+
+// Usernames go in after the read or write that built the splits: a user lookup is a read of its
+// own, and reads inside reads may wait on each other for the few read connections.
+core::Result<boost::json::object>
+Splits::named(core::Result<boost::json::object> splits) const
+{
+    if (!splits) {
+        return splits;
+    }
+    auto name = [&](boost::json::value& split) {
+        if (!split.is_object() || !split.as_object().contains("shares")) {
+            return;
+        }
+        for (auto& share : split.as_object().at("shares").as_array()) {
+            auto user = users_.find(std::string(share.as_object().at("user_id").as_string()));
+            share.as_object()["username"] = user ? user->username : "(deleted account)";
+        }
+    };
+    boost::json::value all = std::move(*splits);
+    name(all);
+    for (const char* key : {"active", "proposed"}) {
+        if (auto* v = all.as_object().if_contains(key)) {
+            name(*v);
+        }
+    }
+    if (auto* list = all.as_object().if_contains("splits")) {
+        for (auto& split : list->as_array()) {
+            name(split);
+        }
+    }
+    return std::move(all.as_object());
 }
 
 core::Result<boost::json::object>
@@ -95,6 +126,7 @@ Splits::propose(const http::Principal& who, const std::string& beat_id, const bo
         return core::invalid_field("shares", "must list 1 to 10 people, each {user, percent}");
     }
     std::vector<Share> shares;
+    std::map<std::string, std::string> names;  // user id -> username, for the invitations
     std::set<std::string> seen;
     std::int64_t total = 0;
     boost::json::object problems;
@@ -118,6 +150,7 @@ Splits::propose(const http::Principal& who, const std::string& beat_id, const bo
             problems[where + ".percent"] = "must be more than 0 and at most 100, with at most two decimals";
         } else if (found) {
             shares.push_back({found->user_id, bp});
+            names[found->user_id] = found->username;
             total += bp;
         }
     }
@@ -131,8 +164,16 @@ Splits::propose(const http::Principal& who, const std::string& beat_id, const bo
         e.details["total_percent"] = percent_text(total);
         return e;
     }
+    // Looked up before the write: mail addresses and the producer's name.
+    std::map<std::string, std::string> emails;
+    for (const auto& share : shares) {
+        if (auto email = users_.email_of(share.user_id)) {
+            emails[share.user_id] = *email;
+        }
+    }
+    const auto producer = users_.find(who.user_id);
     const std::string id = core::new_id();
-    return db_.write([&](core::Tx& tx) -> core::Result<boost::json::object> {
+    return named(db_.write([&](core::Tx& tx) -> core::Result<boost::json::object> {
         const auto now = core::clock::now_ms();
         // A proposal not yet accepted gives way to this one.
         tx.query("UPDATE payouts_splits SET status = 'withdrawn' WHERE beat_id = ? AND status = 'proposed'").bind(beat_id).exec();
@@ -149,11 +190,10 @@ Splits::propose(const http::Principal& who, const std::string& beat_id, const bo
                 continue;
             }
             waiting = true;
-            if (auto email = users_.email_of(s.user_id)) {
-                auto producer = users_.find(who.user_id);
-                (void)mail_.queue(tx, {.to = *email,
+            if (auto email = emails.find(s.user_id); email != emails.end()) {
+                (void)mail_.queue(tx, {.to = email->second,
                                        .template_name = "split",
-                                       .vars = {{"username", users_.find(s.user_id)->username},
+                                       .vars = {{"username", names[s.user_id]},
                                                 {"producer", producer ? producer->username : ""},
                                                 {"title", beat->title},
                                                 {"percent", percent_text(s.share_bp)},
@@ -165,13 +205,13 @@ Splits::propose(const http::Principal& who, const std::string& beat_id, const bo
             tx.query("UPDATE payouts_splits SET status = 'active', activated_ms = ? WHERE id = ?").bind(now, id).exec();
         }
         return split_json(tx, id);
-    });
+    }));
 }
 
 core::Result<boost::json::object>
 Splits::answer(const http::Principal& who, const std::string& split_id, bool accept)
 {
-    return db_.write([&](core::Tx& tx) -> core::Result<boost::json::object> {
+    return named(db_.write([&](core::Tx& tx) -> core::Result<boost::json::object> {
         auto q = tx.query("SELECT s.beat_id, s.status, sh.accepted_ms, sh.declined_ms FROM payouts_splits s "
                           "JOIN payouts_split_shares sh ON sh.split_id = s.id WHERE s.id = ? AND sh.user_id = ?");
         q.bind(split_id, who.user_id);
@@ -202,7 +242,7 @@ Splits::answer(const http::Principal& who, const std::string& split_id, bool acc
             core::log::info("payouts", "split active", {{"split_id", split_id}, {"beat_id", beat_id}});
         }
         return split_json(tx, split_id);
-    });
+    }));
 }
 
 core::Result<boost::json::object>
@@ -212,7 +252,7 @@ Splits::of_beat(const http::Principal& who, const std::string& beat_id) const
     if (!beat) {
         return core::not_found("beat");
     }
-    return db_.read([&](core::Conn& conn) -> core::Result<boost::json::object> {
+    return named(db_.read([&](core::Conn& conn) -> core::Result<boost::json::object> {
         boost::json::object out{{"beat_id", beat_id}, {"active", nullptr}, {"proposed", nullptr}};
         bool party = who.user_id == beat->producer_id || who.is_admin();
         for (const char* status : {"active", "proposed"}) {
@@ -230,13 +270,13 @@ Splits::of_beat(const http::Principal& who, const std::string& beat_id) const
             return core::not_found("split");  // who shares in a beat is theirs to know
         }
         return out;
-    });
+    }));
 }
 
 core::Result<boost::json::object>
 Splits::mine(const http::Principal& who) const
 {
-    return db_.read([&](core::Conn& conn) -> core::Result<boost::json::object> {
+    auto found = db_.read([&](core::Conn& conn) -> core::Result<boost::json::object> {
         std::vector<std::string> ids;
         auto q = conn.query("SELECT s.id FROM payouts_splits s JOIN payouts_split_shares sh ON sh.split_id = s.id "
                             "WHERE sh.user_id = ? AND s.status IN ('proposed', 'active') ORDER BY s.id DESC LIMIT 200");
@@ -246,14 +286,18 @@ Splits::mine(const http::Principal& who) const
         }
         boost::json::array splits;
         for (const auto& id : ids) {
-            auto split = split_json(conn, id);
-            if (auto beat = beats_.find(std::string(split.at("beat_id").as_string()))) {
-                split["title"] = beat->title;
-            }
-            splits.push_back(std::move(split));
+            splits.push_back(split_json(conn, id));
         }
         return boost::json::object{{"splits", std::move(splits)}};
     });
+    if (found) {
+        for (auto& split : found->at("splits").as_array()) {
+            if (auto beat = beats_.find(std::string(split.as_object().at("beat_id").as_string()))) {
+                split.as_object()["title"] = beat->title;
+            }
+        }
+    }
+    return named(std::move(found));
 }
 
 std::vector<Share>

@@ -55,6 +55,7 @@ public:
 private:
     template <class Source>
     boost::json::object split_json(Source& src, const std::string& split_id) const;
+    core::Result<boost::json::object> named(core::Result<boost::json::object> splits) const;
 
     core::Db& db_;
     users::UsersModule& users_;

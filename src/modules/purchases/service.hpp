@@ -9,6 +9,7 @@
 #include "http/request.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/purchases/payments.hpp"
+#include "modules/purchases/purchases.hpp"
 #include "modules/purchases/retention.hpp"
 #include "modules/users/users.hpp"
 
@@ -34,6 +35,7 @@ struct PurchaseRequest {
     std::string token;
     std::optional<std::string> idempotency_key;
     std::string body_hash;  // of the raw request, to tell a replay from a reuse of the key
+    Pricing pricing;        // a cart checkout's prices; none: each license's price
 };
 
 // An answer ready to send, so an idempotent replay returns it byte for byte.
@@ -84,6 +86,9 @@ private:
     };
     core::Result<std::optional<Answer>> replay(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request);
     core::Result<std::vector<Priced>> price(core::Tx& tx, const http::Principal& who, const std::vector<CartItem>& items);
+    // A cart checkout's own prices in place of the licenses' (in the purchase's transaction).
+    core::Result<void> apply_pricing(core::Tx& tx, const PurchaseRequest& request, const std::string& purchase_id,
+                                     std::vector<Priced>& priced);
     void insert(core::Tx& tx, const std::string& id, const http::Principal& who, const std::vector<Priced>& items,
                 const std::string& provider, const Settled& settled);
     void remember(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request, const Answer& answer,
