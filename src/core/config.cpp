@@ -170,6 +170,10 @@ settings()
         {"stripe_webhook_secret", "Stripe webhook signing secret (whsec_...)", text(&Config::stripe_webhook_secret)},
         {"stripe_api_base", "Stripe's API address (default https://api.stripe.com; tests use a stand-in)",
          text(&Config::stripe_api_base)},
+        {"allow_test_payments",
+         "keep the test payment provider (free licenses with tok_visa) on although Stripe is configured: staging "
+         "only (default false)",
+         boolean(&Config::allow_test_payments)},
     };
     return all;
 }

@@ -44,6 +44,9 @@ struct Config {
     std::string stripe_secret_key;   // set: POST /api/purchases may use provider "stripe"
     std::string stripe_webhook_secret;
     std::string stripe_api_base = "https://api.stripe.com";
+    // With Stripe configured the test provider (tok_visa settles at once, no money moves) is off:
+    // every license would be free. Staging may turn it back on; the README warns.
+    bool allow_test_payments = false;
 };
 
 struct CommandLine {

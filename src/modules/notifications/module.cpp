@@ -91,7 +91,10 @@ struct NotificationsModule::Impl {
         const auto& first = items->as_array().front().as_object();
         const auto more = items->as_array().size() - 1;
         const auto what = "“" + text(first, "title") + "”" + (more > 0 ? " and " + std::to_string(more) + " more" : "");
-        store.add(tx, {buyer_id, "purchase", "Your purchase of " + what + " was refunded; its license is revoked",
+        const auto reason = text(e.payload, "reason");  // an automatic refund: no license was ever granted
+        store.add(tx, {buyer_id, "purchase",
+                       reason.empty() ? "Your purchase of " + what + " was refunded; its license is revoked"
+                                      : "Your payment for " + what + " was refunded: " + reason,
                        {{"purchase_id", text(e.payload, "purchase_id")}, {"beat_id", text(first, "beat_id")}}});
         return {};
     }
