@@ -1,5 +1,6 @@
 #include "core/app.hpp"
 
+#include "core/child_process.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/db.hpp"
@@ -92,6 +93,10 @@ App::~App()
 std::string
 App::open()
 {
+    // Everything the server writes (the database and its WAL, media, uploads, the secret) is ours
+    // alone: files 0600, folders 0700. Children (the media worker) inherit it.
+    ::umask(0077);
+    set_max_children(config_.media_workers > 0 ? config_.media_workers : cores());
     std::error_code ec;
     fs::create_directories(config_.data_dir, ec);
     if (ec) {
@@ -107,6 +112,11 @@ App::open()
     state_->secret = load_or_create_secret(fs::path(config_.data_dir) / "secret.key", error);
     if (!error.empty()) {
         return error;
+    }
+    // A database made by an older version may be world-readable; SQLite gives its WAL and shared
+    // memory files the database's own mode.
+    for (const char* name : {"backbeat.db", "backbeat.db-wal", "backbeat.db-shm"}) {
+        ::chmod((fs::path(config_.data_dir) / name).c_str(), 0600);
     }
     try {
         state_->db = std::make_unique<Db>(Db::Options{(fs::path(config_.data_dir) / "backbeat.db").string()});
@@ -243,7 +253,8 @@ App::serve()
          .cors_origins = config_.cors_origins,
          .trusted_proxies = config_.trusted_proxies,
          .access_log = config_.access_log,
-         .ws_messages_per_10s = config_.ws_rate},
+         .ws_messages_per_10s = config_.ws_rate,
+         .ws_per_user = config_.ws_per_user},
         router, metrics, state_->hub);
     if (auto error = server.bind(); !error.empty()) {
         log::error("core", error);

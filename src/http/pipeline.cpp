@@ -5,6 +5,7 @@
 #include "core/metrics.hpp"
 #include "core/rate_limiter.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -73,6 +74,17 @@ bearer_token(const Request& req)
     return {};
 }
 
+// What the API would own, however it is spelled ("/API/x", "//api/x"): a miss there is a JSON 404,
+// never the web page, which a client expecting JSON would choke on.
+bool
+is_api_path(std::string_view path)
+{
+    while (path.starts_with('/')) {
+        path.remove_prefix(1);
+    }
+    return path.size() >= 3 && boost::algorithm::iequals(path.substr(0, 3), "api") && (path.size() == 3 || path[3] == '/');
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const Router& router, core::Metrics& metrics, Options options)
@@ -118,8 +130,7 @@ Pipeline::route(Request& req, bool draining) const
                         .with_header("Allow", match.allow);
         return out;
     }
-    const bool api_path = req.path.starts_with("/api/") || req.path == "/api";
-    if ((req.method == "GET" || req.method == "HEAD") && !api_path && router_.fallback()) {
+    if ((req.method == "GET" || req.method == "HEAD") && !is_api_path(req.path) && router_.fallback()) {
         auto reply = router_.fallback()(req);
         out.early = reply ? std::move(*reply) : Response::error(reply.error());
         return out;

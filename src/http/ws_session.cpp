@@ -36,6 +36,13 @@ WsSession::WsSession(WsSocket socket, std::shared_ptr<WsHandler> handler, Princi
 {
 }
 
+WsSession::~WsSession()
+{
+    if (!principal_.user_id.empty()) {
+        hub_.release(principal_.user_id);
+    }
+}
+
 void
 WsSession::run(beast::http::request<beast::http::string_body> upgrade)
 {

@@ -44,6 +44,7 @@ public:
 
     WsSession(WsSocket socket, std::shared_ptr<WsHandler> handler, Principal principal, WsHub& hub,
               boost::asio::thread_pool& callbacks, const WsSettings& settings);
+    ~WsSession() override;  // gives the user's socket back to the hub (admitted before the handshake)
 
     void run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
 
@@ -96,7 +97,9 @@ private:
     ssize_t write_vector(iovec* iov, int count);                           // locked
     void wait_writable();                                                  // locked
     void written(ws::Opcode op);                                           // locked
-    void begin_close(std::uint16_t code, std::string_view reason);         // locked
+    // Locked. A reader too far behind (drop_unsent) loses what is queued; otherwise the close
+    // frame goes after it.
+    void begin_close(std::uint16_t code, std::string_view reason, bool drop_unsent = false);
     void shutdown_socket();                                                // locked
 
     WsSocket socket_;

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <set>
 
@@ -74,9 +75,12 @@ read_number(const boost::json::value& v, bool from_form)
         if (s.empty()) {
             return std::nullopt;
         }
-        char* end = nullptr;
-        const double d = std::strtod(s.c_str(), &end);
-        if (end == s.c_str() + s.size() && std::isfinite(d)) {
+        // A plain decimal like 29.99 only: strtod would also take "0x10", "1e3", "inf" and "nan".
+        double d = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d, std::chars_format::fixed);
+        const bool digits_only =
+            std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-'; });
+        if (ec == std::errc() && end == s.data() + s.size() && digits_only && std::isfinite(d)) {
             return d;
         }
     }

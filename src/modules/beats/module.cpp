@@ -38,7 +38,12 @@ struct BeatsModule::Impl {
     bool stopping = false;
 
     Impl(core::Services& s, users::UsersModule& u)
-        : services(s), users(u), storage(s.config.data_dir), service(s.db, storage, media, u, s.secret)
+        : services(s),
+          users(u),
+          storage(s.config.data_dir),
+          media(MediaSettings{.max_duration_ms = std::int64_t{s.config.max_duration_s} * 1000,
+                              .preview_max_ms = std::int64_t{s.config.preview_max_s} * 1000}),
+          service(s.db, storage, media, u, s.secret)
     {
     }
 

@@ -338,8 +338,8 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
             }
             tx.query("UPDATE beats_beats SET status = 'ready', failure = NULL, duration_ms = ?, lufs = ?, peaks = ?, "
                      "preview_path = ?, updated_ms = ? WHERE id = ?")
-                .bind(result->duration_ms, result->lufs, boost::json::serialize(peaks), storage_.relative(preview_path),
-                      now, beat_id)
+                .bind(result->capped && beat->duration_ms ? *beat->duration_ms : result->duration_ms, result->lufs,
+                      boost::json::serialize(peaks), storage_.relative(preview_path), now, beat_id)
                 .exec();
             current->status = "ready";
             touched = index_for_search(tx, *current);

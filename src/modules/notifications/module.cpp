@@ -3,6 +3,7 @@
 // pages (a job per page), never in one transaction.
 #include "modules/notifications/notifications.hpp"
 
+#include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/event_bus.hpp"
 #include "core/jobs.hpp"
@@ -38,6 +39,14 @@ text(const boost::json::object& o, std::string_view key)
     return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// "$29.99" for dollars, "29.99 EUR" for other currencies.
+std::string
+money(std::int64_t cents, const std::string& currency)
+{
+    const auto amount = std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100);
+    return currency.empty() || currency == "USD" ? "$" + amount : amount + " " + currency;
+}
+
 }  // namespace
 
 struct NotificationsModule::Impl {
@@ -55,6 +64,8 @@ struct NotificationsModule::Impl {
         if (items == nullptr || !items->is_array() || items->as_array().empty()) {
             return {};
         }
+        const auto buyer = users.find(buyer_id);
+        const auto buyer_name = buyer ? buyer->username : std::string("Someone");
         boost::json::array beat_ids;
         for (const auto& v : items->as_array()) {
             if (!v.is_object()) {
@@ -65,8 +76,19 @@ struct NotificationsModule::Impl {
             beat_ids.push_back(boost::json::string(beat_id));
             const auto seller_id = text(item, "seller_id");
             if (!seller_id.empty() && seller_id != buyer_id) {
-                store.add(tx, {seller_id, "sale", text(item, "title") + " was bought",
-                               {{"purchase_id", purchase_id}, {"beat_id", beat_id}}});
+                const auto* cents = item.if_contains("price_cents");
+                const auto price = money(cents != nullptr && cents->is_int64() ? cents->as_int64() : 0,
+                                         text(e.payload, "currency"));
+                const auto license = text(item, "license");
+                store.add(tx, {seller_id, "sale",
+                               buyer_name + " bought a" + (license == "unlimited" || license == "exclusive" ? "n " : " ") +
+                                   license + " license for \u201c" + text(item, "title") + "\u201d for " + price,
+                               {{"purchase_id", purchase_id},
+                                {"beat_id", beat_id},
+                                {"buyer_id", buyer_id},
+                                {"buyer", buyer_name},
+                                {"license", license},
+                                {"price_cents", cents != nullptr ? *cents : boost::json::value(0)}}});
             }
         }
         if (!buyer_id.empty() && !beat_ids.empty()) {
@@ -138,9 +160,12 @@ struct NotificationsModule::Impl {
 
     core::Result<void> on_follow(const core::Event& e, core::Tx& tx)
     {
+        // Once a day per follower: following, unfollowing and following again is not news each time.
         const auto follower_id = text(e.payload, "follower_id");
-        store.add(tx, {text(e.payload, "user_id"), "follow", text(e.payload, "follower_username") + " followed you",
-                       {{"follower_id", follower_id}}});
+        const auto day = core::clock::now_ms() / (24 * 3600 * 1000);
+        store.add_once(tx, {text(e.payload, "user_id"), "follow", text(e.payload, "follower_username") + " followed you",
+                            {{"follower_id", follower_id}}},
+                       "follow:" + follower_id + ":" + std::to_string(day));
         return {};
     }
 

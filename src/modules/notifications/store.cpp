@@ -14,8 +14,8 @@ constexpr const char* kInsert =
     "INSERT INTO notifications_items (id, user_id, kind, message, status, data, created_ms) "
     "VALUES (?, ?, ?, ?, 'unread', ?, ?)";
 constexpr const char* kInsertOnce =
-    "INSERT OR IGNORE INTO notifications_items (id, user_id, kind, message, status, data, source, created_ms) "
-    "VALUES (?, ?, ?, ?, 'unread', ?, ?, ?)";
+    "INSERT INTO notifications_items (id, user_id, kind, message, status, data, source, created_ms) "
+    "VALUES (?, ?, ?, ?, 'unread', ?, ?, ?) ON CONFLICT DO NOTHING";
 constexpr const char* kListAll =
     "SELECT id, user_id, kind, message, status, data, created_ms FROM notifications_items "
     "WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
@@ -97,6 +97,19 @@ Store::add(core::Tx& tx, Draft draft)
     tx.query(kInsert).bind(n.id, n.user_id, n.kind, n.message, boost::json::serialize(n.data), n.created_ms).exec();
     tx.after_commit([this, n] { push(n); });
     return n;
+}
+
+bool
+Store::add_once(core::Tx& tx, Draft draft, const std::string& source)
+{
+    auto n = fresh(std::move(draft));
+    if (tx.query(kInsertOnce)
+            .bind(n.id, n.user_id, n.kind, n.message, boost::json::serialize(n.data), source, n.created_ms)
+            .exec() == 0) {
+        return false;
+    }
+    tx.after_commit([this, n] { push(n); });
+    return true;
 }
 
 std::vector<Notification>

@@ -54,6 +54,8 @@ public:
 
     // Inside the caller's transaction; the frame goes out after the commit.
     Notification add(core::Tx& tx, Draft draft);
+    // The same, unless the user already has a notification from this `source`; true when added.
+    bool add_once(core::Tx& tx, Draft draft, const std::string& source);
 
     // Fan-out: one transaction for the whole page. `source` makes it idempotent (a retried page
     // adds nothing twice); `more` is enqueued as the next page's job in the same transaction,
