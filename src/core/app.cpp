@@ -4,6 +4,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/db.hpp"
+#include "core/disk.hpp"
 #include "core/embedded.hpp"
 #include "core/event_bus.hpp"
 #include "core/jobs.hpp"
@@ -156,7 +157,7 @@ namespace {
 
 void
 add_operations_routes(http::Router& router, const ModuleRegistry& modules, Db& db, Metrics& metrics,
-                      std::int64_t started_ms)
+                      std::int64_t started_ms, const Config& config)
 {
     using http::Response;
     router.add({.method = "GET",
@@ -167,9 +168,17 @@ add_operations_routes(http::Router& router, const ModuleRegistry& modules, Db& d
                 }});
     router.add({.method = "GET",
                 .path = "/readyz",
-                .doc = {.summary = "Readiness: database open, migrations applied", .tag = "operations",
-                        .responses = {{200, "Status"}, {503, "Error"}}},
-                .handler = [&db](const http::Request&) -> http::Reply {
+                .doc = {.summary = "Readiness: database open, migrations applied, free disk above min_free_mb",
+                        .tag = "operations", .responses = {{200, "Status"}, {503, "Error"}}},
+                .handler = [&db, &config](const http::Request&) -> http::Reply {
+                    // A server that cannot save anything should get no traffic until it can.
+                    const auto free = free_bytes(config.data_dir);
+                    const std::int64_t min_free = std::int64_t{config.min_free_mb} << 20;
+                    if (free && *free < min_free) {
+                        return Error{Code::kUnavailable, "low_disk_space",
+                                     "free disk space is below min_free_mb; writes may fail",
+                                     {{"free_bytes", *free}, {"min_free_bytes", min_free}, {"retry_after_s", 30}}};
+                    }
                     try {
                         db.read([](Conn& conn) {
                             auto q = conn.query("SELECT COUNT(*) FROM core_migrations");
@@ -230,7 +239,7 @@ App::serve()
 
     http::Router router;
     modules_.wire(router, bus, jobs);
-    add_operations_routes(router, modules_, db, metrics, state_->started_ms);
+    add_operations_routes(router, modules_, db, metrics, state_->started_ms, config_);
     auto assets = http::static_files(config_.assets_dir);
     router.add({.method = "GET", .path = "/api/docs", .handler = [assets](const http::Request& req) -> http::Reply {
                     http::Request docs = req;

@@ -158,6 +158,8 @@ settings()
         {"media_workers", "FFmpeg worker processes at once for processing, 0 = one per core (one more is kept for "
          "uploads)",
          integer(&Config::media_workers, 0, 256)},
+        {"min_free_mb", "free disk (MiB) under which /readyz answers 503 and uploads 507 (default 100)",
+         integer(&Config::min_free_mb, 0, 1 << 24)},
         {"auth_rate", "signups and logins per client address per minute, 0 = off (default 30)",
          integer(&Config::auth_rate, 0, 1000000)},
         {"ws_rate", "messages one WebSocket connection, or one user through POST /api/chat/send, may send per 10 s, "

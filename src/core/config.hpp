@@ -31,6 +31,7 @@ struct Config {
     int max_duration_s = 20 * 60;  // longer audio is refused with 422
     int preview_max_s = 5 * 60;    // a preview stops there
     int media_workers = 0;         // FFmpeg children at once for processing; 0 = one per core
+    int min_free_mb = 100;         // less free disk: /readyz says not ready, uploads are refused (507)
 
     int auth_rate = 30;  // signups and logins per client address per minute; 0 = off
     int ws_rate = 100;   // messages a WebSocket connection (or a user over HTTP chat) may send per 10 s; 0 = off

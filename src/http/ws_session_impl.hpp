@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -81,6 +82,7 @@ private:
     // ---- lifetime (ws_session.cpp) ----
     void on_accept();
     void finished();
+    void guarded(const std::function<void()>& callback);  // runs a handler callback; never throws
 
     // ---- read side, on the strand (ws_session_read.cpp) ----
     void do_read();

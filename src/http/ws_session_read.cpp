@@ -159,7 +159,9 @@ WsSession::on_frame(const ws::Frame& frame)
             self->begin_close(ws::kClosePolicy, "too many messages");
         });
     }
-    net::post(callbacks_, [self = shared_from_this(), text] { self->handler_->on_message(self, *text); });
+    net::post(callbacks_, [self = shared_from_this(), text] {
+        self->guarded([&] { self->handler_->on_message(self, *text); });
+    });
 }
 
 // The peer broke a rule: tell it why and read nothing more from it.

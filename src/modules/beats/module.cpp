@@ -40,7 +40,7 @@ struct BeatsModule::Impl {
     Impl(core::Services& s, users::UsersModule& u)
         : services(s),
           users(u),
-          storage(s.config.data_dir),
+          storage(s.config.data_dir, std::int64_t{s.config.min_free_mb} << 20),
           media(MediaSettings{.max_duration_ms = std::int64_t{s.config.max_duration_s} * 1000,
                               .preview_max_ms = std::int64_t{s.config.preview_max_s} * 1000}),
           service(s.db, storage, media, u, s.secret)
@@ -56,14 +56,14 @@ struct BeatsModule::Impl {
 
     void keep_search_index_merged()
     {
-        try {
-            do {
+        do {
+            try {
                 while (merge_search_index(services.db, kMergePages) && pause(kMergePause)) {
                 }
-            } while (pause(kMergeEvery));
-        } catch (const std::exception& e) {
-            core::log::warn("beats", "search index upkeep stopped", {{"error", e.what()}});
-        }
+            } catch (const std::exception& e) {
+                core::log::warn("beats", "search index upkeep failed; trying again later", {{"error", e.what()}});
+            }
+        } while (pause(kMergeEvery));
     }
 };
 

@@ -1,6 +1,7 @@
 #include "modules/beats/service.hpp"
 
 #include "core/clock.hpp"
+#include "core/disk.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "modules/beats/file_refs.hpp"
@@ -232,6 +233,9 @@ Service::upload(const http::Principal& who, http::Upload& form)
         auto me = users_.find(who.user_id);
         meta.artist = me ? me->username : "unknown";
     }
+    if (storage_.low_on_space()) {
+        return core::insufficient_storage();  // its preview would have no room either
+    }
     auto probe = accept_audio(*file);
     if (!probe) {
         return probe.error();
@@ -315,6 +319,9 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
     });
     const std::string preview_path = storage_.preview(beat_id);
     auto result = media_.preview(storage_.original(beat->original_sha256, beat->original_ext), preview_path, tag);
+    if (!result && (core::says_storage_full(result.error().message) || storage_.low_on_space())) {
+        return core::insufficient_storage();  // not the beat's fault: the job runner waits for room
+    }
     if (!result && result.error().code != core::Code::kUnsupportedMedia && attempt < max_attempts) {
         return result.error();  // retried by the job runner
     }

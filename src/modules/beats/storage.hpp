@@ -4,6 +4,7 @@
 // fsynced and renamed into place, so a crash never leaves a partial file under a real name.
 #include "core/error.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -11,7 +12,9 @@ namespace bb::beats {
 
 class Storage {
 public:
-    explicit Storage(std::filesystem::path data_dir);
+    // Below min_free_bytes of free disk, low_on_space() says so: uploads are refused (507) and
+    // processing waits for room rather than fail.
+    explicit Storage(std::filesystem::path data_dir, std::int64_t min_free_bytes = 0);
 
     std::string original(const std::string& sha256, const std::string& ext) const;
     std::string voice_tag(const std::string& sha256, const std::string& ext) const;
@@ -24,12 +27,14 @@ public:
     // target already exists (same content), the temporary file is dropped. Returns whether the
     // target was created by this call.
     core::Result<bool> adopt(const std::string& temp_path, const std::string& target) const;
+    bool low_on_space() const;
     // Relative to the data dir, for the database.
     std::string relative(const std::string& path) const;
     std::string absolute(const std::string& relative_path) const;
 
 private:
     std::filesystem::path data_dir_;
+    std::int64_t min_free_bytes_;
 };
 
 }  // namespace bb::beats
