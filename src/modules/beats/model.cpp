@@ -401,6 +401,9 @@ beat_json(const Beat& b)
         {"file_url", "/api/beats/" + b.id + "/download"},
         {"stream_url", "/api/beats/" + b.id + "/preview.mp3"},
         {"has_stems", b.stems_sha256.has_value()},
+        // Versioned by content, so the image may be cached for good and a new cover is a new URL.
+        {"cover_url", b.cover ? boost::json::value("/api/beats/" + b.id + "/cover?v=" + b.cover->substr(0, 12))
+                              : boost::json::value(nullptr)},
         {"licenses", licenses_json(b.licenses)},
         {"plays", b.plays},
         {"rating_avg", b.rating_count > 0 ? boost::json::value(std::round(static_cast<double>(b.rating_sum) * 100.0 /

@@ -100,13 +100,15 @@ add_schemas(http::Router& router)
         "plays": {"type": "integer"}, "rating_avg": {"type": ["number", "null"]}, "rating_count": {"type": "integer"},
         "loudness_lufs": {"type": ["number", "null"]},
         "has_stems": {"type": "boolean", "description": "stems were uploaded: licenses with 'stems' may download them"},
+        "cover_url": {"type": ["string", "null"], "description": "the cover image; the URL changes with the image"},
         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})");
     router.schema("BeatUpload", R"({"type": "object", "required": ["file", "title"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "the audio: WAV, MP3, FLAC, OGG, AIFF or M4A"},
         "title": {"type": "string"}, "artist": {"type": "string"}, "price": {"type": "number"},
         "price_cents": {"type": "integer"}, "genre": {"type": "string"}, "bpm": {"type": "integer"},
         "key": {"type": "string"}, "mood": {"type": "string"}, "tags": {"type": "string", "description": "comma list"},
-        "description": {"type": "string"}, "licenses": {"type": "string", "description": "a JSON array of License"}}})");
+        "description": {"type": "string"}, "licenses": {"type": "string", "description": "a JSON array of License"},
+        "cover": {"type": "string", "format": "binary", "description": "optional cover art: PNG, JPEG or WebP, at most 5 MiB"}}})");
     router.schema("BeatPatch", R"({"type": "object", "properties": {"title": {"type": "string"},
         "artist": {"type": "string"}, "price": {"type": "number"}, "price_cents": {"type": "integer"},
         "genre": {"type": "string"}, "bpm": {"type": "integer"}, "key": {"type": "string"}, "mood": {"type": "string"},
@@ -124,6 +126,8 @@ add_schemas(http::Router& router)
     router.schema("Waveform", R"({"type": "object", "required": ["peaks"], "properties": {
         "peaks": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
         "duration_ms": {"type": ["integer", "null"]}}})");
+    router.schema("CoverUpload", R"({"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "a PNG, JPEG or WebP image, at most 5 MiB"}}})");
     router.schema("StemsUpload", R"({"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "one ZIP archive of the beat's track-outs"}}})");
     router.schema("VoiceTagUpload", R"({"type": "object", "required": ["file"], "properties": {
@@ -326,6 +330,30 @@ register_routes(http::Router& router, Service& service)
                         return beat.error();
                     }
                     return Response::json(200, beat_json(*beat));
+                }});
+    router.add({.method = "PUT", .path = "/api/beats/{beat_id}/cover", .auth = Auth::kRequired,
+                .exec = Exec::kBlocking, .body = Body::kMultipart, .body_limit = 6 << 20,
+                .doc = {.summary = "Set a beat's cover art (its producer)", .tag = "beats", .form = "CoverUpload",
+                        .responses = {{200, "Beat"}, {403, "Error"}, {404, "Error"}, {413, "Error"}, {415, "Error"},
+                                      {422, "Error"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    auto beat = service.set_cover(req.user(), std::string(req.param("beat_id")), *req.upload);
+                    if (!beat) {
+                        return beat.error();
+                    }
+                    return Response::json(200, beat_json(*beat));
+                }});
+    router.add({.method = "GET", .path = "/api/beats/{beat_id}/cover", .exec = Exec::kRead,
+                .doc = {.summary = "A beat's cover art (its own image type)", .tag = "beats",
+                        .responses = {{200, ""}, {304, ""}, {404, "Error"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    auto file = service.cover(std::string(req.param("beat_id")));
+                    if (!file) {
+                        return file.error();
+                    }
+                    // cover_url carries the image's hash: the same URL is always the same image.
+                    return http::serve_file(req, file->path,
+                                            {.mime = file->mime, .cache_control = "public, max-age=31536000, immutable"});
                 }});
     router.add({.method = "DELETE", .path = "/api/beats/{beat_id}/stems", .auth = Auth::kRequired,
                 .exec = Exec::kBlocking,

@@ -27,7 +27,7 @@ fsync_path(const std::string& path, int flags)
 Storage::Storage(fs::path data_dir, std::int64_t min_free_bytes)
     : data_dir_(std::move(data_dir)), min_free_bytes_(min_free_bytes)
 {
-    for (const char* dir : {"media/originals", "media/stems", "media/voicetags", "media/previews", "media/downloads", "media/scratch"}) {
+    for (const char* dir : {"media/originals", "media/stems", "media/voicetags", "media/previews", "media/downloads", "media/scratch", "media/covers"}) {
         fs::create_directories(data_dir_ / dir);
     }
 }
@@ -48,6 +48,12 @@ std::string
 Storage::stems(const std::string& sha256) const
 {
     return (data_dir_ / "media/stems" / (sha256 + ".zip")).string();
+}
+
+std::string
+Storage::cover(const std::string& name) const
+{
+    return (data_dir_ / "media/covers" / name).string();
 }
 
 std::string

@@ -19,6 +19,7 @@ public:
     std::string original(const std::string& sha256, const std::string& ext) const;
     std::string voice_tag(const std::string& sha256, const std::string& ext) const;
     std::string stems(const std::string& sha256) const;  // a ZIP archive
+    std::string cover(const std::string& name) const;    // "<sha256>.<ext>": an image
     std::string preview(const std::string& beat_id) const;
     std::string download(const std::string& sha256, int bitrate) const;  // cached transcodes
     std::string scratch(const std::string& name) const;                  // work files

@@ -131,7 +131,15 @@ struct NotificationsModule::Impl {
         store.add(tx, {receiver_id, "message", "New message from " + sender,
                        {{"chat_id", text(e.payload, "chat_id")},
                         {"message_id", text(e.payload, "message_id")},
-                        {"sender", sender}}});
+                        {"sender", sender}},
+                       "chat:" + text(e.payload, "chat_id")});
+        return {};
+    }
+
+    // Messages read in their chat are no longer news: their notifications are read too.
+    core::Result<void> on_chat_read(const core::Event& e, core::Tx& tx)
+    {
+        store.mark_subject_read(tx, text(e.payload, "user_id"), "chat:" + text(e.payload, "chat_id"));
         return {};
     }
 
@@ -332,7 +340,7 @@ NotificationsModule::register_routes(http::Router& router)
     router.schema("NotificationMarkedRead", R"({"type": "object", "required": ["updated", "unread_count"],
         "properties": {"updated": {"type": "integer"}, "unread_count": {"type": "integer"}}})");
     router.schema("NotificationFrame", R"({"type": "object", "description":
-        "Sent over WS /ws/notifications/{user_id} for each new notification (and, with ?since=<notification id>, first for each one missed, oldest first, at most 200; past that, one {\"type\": \"replay truncated\", \"message\", \"next_since\"} frame follows the 200, and the rest are read with GET /api/notifications).",
+        "Sent over WS /ws/notifications/{user_id} for each new notification (and, with ?since=<notification id>, first for each one missed, oldest first, at most 200; past that, one {\"type\": \"replay truncated\", \"message\", \"next_since\"} frame follows the 200, and the rest are read with GET /api/notifications). When reading a chat marks its message notifications read, the socket gets {\"type\": \"notifications read\", \"unread_count\"}.",
         "required": ["type", "notification_id", "kind", "message", "status", "data", "created_at"],
         "properties": {"type": {"const": "real-time notification"}, "notification_id": {"type": "string"},
         "kind": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "string"},
@@ -370,6 +378,8 @@ NotificationsModule::subscribe(core::EventBus& bus)
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_refund(e, tx); });
     bus.subscribe(chat::kMessageSent, "notifications.on_message_sent",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_message(e, tx); });
+    bus.subscribe(chat::kChatRead, "notifications.on_chat_read",
+                  [&m](const core::Event& e, core::Tx& tx) { return m.on_chat_read(e, tx); });
     bus.subscribe(beats::kBeatReady, "notifications.on_beat_ready",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_beat_ready(e, tx); });
     bus.subscribe(beats::kBeatFailed, "notifications.on_beat_failed",

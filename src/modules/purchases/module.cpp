@@ -291,11 +291,17 @@ PurchasesModule::register_routes(http::Router& router)
                     return true;
                 }});
     router.add({.method = "GET", .path = "/api/purchases", .auth = Auth::kRequired,
-                .doc = {.summary = "My purchases", .tag = "purchases", .responses = {{200, "PurchaseList"}},
-                        .query = {"limit", "cursor"}},
+                .doc = {.summary = "My purchases, newest first; beat_id: only those with that beat (a beat page "
+                                   "shows the licenses I own)",
+                        .tag = "purchases", .responses = {{200, "PurchaseList"}}, .query = {"limit", "cursor", "beat_id"}},
                 .handler = [&service](const Request& req) -> Reply {
+                    http::QueryInput in(req);
+                    auto beat_id = in.text("beat_id", 64);
+                    if (auto e = in.error()) {
+                        return *e;
+                    }
                     return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
-                        return service.list_mine(req.user().user_id, limit, cursor);
+                        return service.list_mine(req.user().user_id, beat_id, limit, cursor);
                     });
                 }});
     router.add({.method = "GET", .path = "/api/purchases/{purchase_id}", .auth = Auth::kRequired,

@@ -393,7 +393,8 @@ Service::get(const http::Principal& who, const std::string& purchase_id) const
 }
 
 core::Result<boost::json::object>
-Service::list_mine(const std::string& buyer_id, int limit, const std::optional<std::string>& cursor) const
+Service::list_mine(const std::string& buyer_id, const std::optional<std::string>& beat_id, int limit,
+                   const std::optional<std::string>& cursor) const
 {
     auto after_cursor = core::page_before(cursor, secret_);
     if (!after_cursor) {
@@ -403,8 +404,10 @@ Service::list_mine(const std::string& buyer_id, int limit, const std::optional<s
     boost::json::array purchases;
     db_.read([&](core::Conn& conn) {
         std::vector<std::string> ids;
-        auto q = conn.query("SELECT id FROM purchases_purchases WHERE buyer_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
-        q.bind(buyer_id, before, limit + 1);
+        auto q = conn.query("SELECT p.id FROM purchases_purchases p WHERE p.buyer_id = ?1 AND p.id < ?2 AND (?3 IS NULL OR "
+                            "EXISTS (SELECT 1 FROM purchases_items i WHERE i.purchase_id = p.id AND i.beat_id = ?3)) "
+                            "ORDER BY p.id DESC LIMIT ?4");
+        q.bind_at(1, buyer_id).bind_at(2, before).bind_at(3, beat_id).bind_at(4, limit + 1);
         while (q.step()) {
             ids.push_back(q.text(0));
         }

@@ -69,8 +69,8 @@ public:
     void buy_queued(const http::Principal& who, PurchaseRequest request,
                     std::function<void(core::Result<Answer>)> done);
     core::Result<boost::json::object> get(const http::Principal& who, const std::string& purchase_id) const;
-    core::Result<boost::json::object> list_mine(const std::string& buyer_id, int limit,
-                                                const std::optional<std::string>& cursor) const;
+    core::Result<boost::json::object> list_mine(const std::string& buyer_id, const std::optional<std::string>& beat_id,
+                                                int limit, const std::optional<std::string>& cursor) const;
     core::Result<boost::json::object> sales(const std::string& seller_id, int limit,
                                             const std::optional<std::string>& cursor) const;
     core::Result<std::string> agreement(const http::Principal& who, const std::string& purchase_id) const;
