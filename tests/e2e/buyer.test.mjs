@@ -4,15 +4,17 @@
 // description, chat messages read in the open thread neither counted nor announced, a beat's room
 // hosted by its producer, a sale notice saying who bought what for how much, and a player bar
 // with a volume control and keyboard seeking by seconds.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { makeAudio, writeTemp } from '../integration/audio.mjs';
+import { makeAudio } from '../integration/audio.mjs';
 import {
-  PASSWORD, assertStatus, startServer, tempDir, uniqueName,
+  assertStatus, startServer, tempDir, uniqueName,
 } from '../integration/harness.mjs';
-import { launch, person, screenshot } from './browser.mjs';
+import {
+  launch, person, screenshot, signUp as signUpPage, steps,
+} from './browser.mjs';
 
 const LIVE = { timeout: 20000 };
 
@@ -51,27 +53,8 @@ describe('web UI: what a buyer expects', { timeout: 300000 }, () => {
     await srv?.close();
   });
 
-  let broken = null;
-  function step(name, fn) {
-    it(name, async () => {
-      if (broken) assert.fail(`not run: the step "${broken}" failed`);
-      try {
-        await fn();
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
-  }
-
-  async function signUp({ page }, username) {
-    await page.goto('/signup');
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Email').fill(`${username}@example.test`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.locator('#me', { hasText: username }).waitFor(LIVE);
-  }
+  const step = steps();
+  const signUp = (who, username) => signUpPage(who.page, username);
 
   const dropExpected = (who, pattern) => who.errors.splice(0, who.errors.length, ...who.errors.filter((e) => !pattern.test(e)));
 
