@@ -36,31 +36,39 @@ describe('with every media worker busy', () => {
     assert.equal(assertStatus(await srv.api('GET', `/api/beats/${long.beat_id}`), 200).status, 'processing',
       'the long preview holds the processing worker');
 
-    const small = Array.from({ length: 8 }, (_, i) => makeAudio({ seconds: 1, freq: 300 + 50 * i }));
+    // More than the upload intake holds (2 being checked + 16 waiting): the rest are refused at once.
+    const small = Array.from({ length: 24 }, (_, i) => makeAudio({ seconds: 1, freq: 300 + 25 * i }));
     const started = Date.now();
-    const answers = await Promise.all(small.map((file, i) => upload(srv, producer.token, file, { title: `Burst ${i}`, price: '3' })
-      .then((r) => ({ ...r, ms: Date.now() - started }), (e) => ({ status: 0, error: String(e?.cause ?? e), ms: Date.now() - started }))));
-    // Meanwhile, another user browses and makes a playlist (a write on the blocking pool).
     const other = await srv.signup();
+    const inFlight = Promise.all(small.map((file, i) => upload(srv, producer.token, file, { title: `Burst ${i}`, price: '3' })
+      .then((r) => ({ ...r, ms: Date.now() - started }), (e) => ({ status: 0, error: String(e?.cause ?? e), ms: Date.now() - started }))));
+    // Meanwhile, while the uploads wait for a worker, another user browses and makes a playlist
+    // (a write on the shared request threads).
+    await sleep(300);
     const t1 = Date.now();
     assertStatus(await srv.api('GET', '/api/beats?limit=5'), 200);
     assertStatus(await srv.api('POST', '/api/playlists', { token: other.token, body: { name: 'While busy' } }), 201);
     const otherMs = Date.now() - t1;
+    const answers = await inFlight;
+    assert.ok(t1 - started < Math.max(...answers.map((r) => r.ms)), 'the other user was served while uploads were still being answered');
 
     const report = answers.map((r) => `${r.status} ${r.ms} ms ${r.error ?? r.text.slice(0, 120)}`).join('\n');
     t.diagnostic(`burst answers:\n${report}\nanother user's two requests: ${otherMs} ms`);
     const created = [];
+    const refusedMs = [];
     for (const r of answers) {
       assert.ok(r.status === 201 || r.status === 503, `every upload is answered 201 or 503, none dropped:\n${report}`);
       if (r.status === 503) {
         assertError(r, 503, 'media_busy');
         assert.ok(Number(r.headers.get('retry-after')) >= 1, 'with Retry-After');
+        refusedMs.push(r.ms);
       } else {
         assert.equal(r.json.status, 'processing');
         created.push(r.json.beat_id);
       }
     }
-    assert.ok(created.length >= 1, `the worker kept for uploads takes some at once:\n${report}`);
+    assert.ok(created.length >= 18, `the worker kept for uploads checks every upload the intake holds:\n${report}`);
+    assert.ok(refusedMs.length >= 1, `past the intake's queue, uploads are refused:\n${report}`);
     assert.ok(Math.max(...answers.map((r) => r.ms)) < 30000, `answered promptly:\n${report}`);
     assert.ok(otherMs < 5000, `other users were served while uploads waited (${otherMs} ms)`);
 

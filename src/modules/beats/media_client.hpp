@@ -27,7 +27,7 @@ struct PreviewInfo {
 struct MediaSettings {
     std::int64_t max_duration_ms = 20 * 60 * 1000;  // longer audio is refused (422 too_long)
     std::int64_t preview_max_ms = 5 * 60 * 1000;    // a preview (and its waveform) stops there
-    std::chrono::milliseconds probe_wait{2000};     // for a worker, before an upload is told 503
+    std::chrono::milliseconds probe_wait{20000};    // for a worker, before an upload is told 503
 };
 
 class MediaClient {

@@ -31,6 +31,7 @@ struct BeatsModule::Impl {
     Storage storage;
     MediaClient media;
     Service service;
+    UploadIntake intake{2};  // uploads checked at once; one more media worker is kept for them
     std::thread demo;
     std::thread upkeep;
     std::mutex upkeep_mutex;
@@ -83,7 +84,7 @@ BeatsModule::~BeatsModule()
 void
 BeatsModule::register_routes(http::Router& router)
 {
-    beats::register_routes(router, impl_->service);
+    beats::register_routes(router, impl_->service, impl_->intake);
 }
 
 void

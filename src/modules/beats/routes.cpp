@@ -1,6 +1,8 @@
 #include "modules/beats/routes.hpp"
 
 #include "core/clock.hpp"
+#include "core/disk.hpp"
+#include "core/log.hpp"
 #include "http/file_response.hpp"
 #include "http/json_input.hpp"
 #include "http/query.hpp"
@@ -149,24 +151,51 @@ add_schemas(http::Router& router)
         "next_cursor": {"type": ["string", "null"]}}})");
 }
 
+// An upload's answer; an exception (a write that found the disk full) is answered too, since the
+// intake thread has no pipeline around it.
+Reply
+upload_reply(Service& service, const http::Principal& who, http::Upload& form)
+{
+    try {
+        auto beat = service.upload(who, form);
+        if (!beat) {
+            return beat.error();
+        }
+        return Response::json(201, beat_json(*beat));
+    } catch (const std::exception& e) {
+        core::log::error("beats", "upload failed", {{"error", e.what()}});
+        return core::is_storage_full(e) ? core::insufficient_storage() : core::internal();
+    }
+}
+
 }  // namespace
 
 void
-register_routes(http::Router& router, Service& service)
+register_routes(http::Router& router, Service& service, UploadIntake& intake)
 {
     add_schemas(router);
 
     router.add({.method = "POST", .path = "/api/beats/upload", .auth = Auth::kRequired, .exec = Exec::kBlocking,
                 .body = Body::kMultipart,
-                .doc = {.summary = "Upload a beat (multipart: the audio as 'file' plus its details)", .tag = "beats",
-                        .form = "BeatUpload",
-                        .responses = {{201, "Beat"}, {413, "Error"}, {415, "Error"}, {422, "Error"}}},
+                .doc = {.summary = "Upload a beat (multipart: the audio as 'file' plus its details); 503 media_busy "
+                                   "with Retry-After when too many uploads wait for a media worker",
+                        .tag = "beats", .form = "BeatUpload",
+                        .responses = {{201, "Beat"}, {413, "Error"}, {415, "Error"}, {422, "Error"}, {503, "Error"},
+                                      {507, "Error"}}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto beat = service.upload(req.user(), *req.upload);
-                    if (!beat) {
-                        return beat.error();
+                    return upload_reply(service, req.user(), *req.upload);
+                },
+                // Checked on the upload intake's own threads, not the shared pool.
+                .deferred = [&service, &intake](const Request& req, const http::Respond& respond) {
+                    auto task = [&service, who = req.user(), form = req.upload, respond] {
+                        respond(upload_reply(service, who, *form));
+                    };
+                    if (!intake.submit(std::move(task))) {
+                        respond(core::Error{core::Code::kUnavailable, "media_busy",
+                                            "too many uploads are waiting for a media worker; try again in a few seconds",
+                                            {{"retry_after_s", 5}}});
                     }
-                    return Response::json(201, beat_json(*beat));
+                    return true;
                 }});
 
     router.add({.method = "GET", .path = "/api/beats", .exec = Exec::kRead,
