@@ -10,11 +10,11 @@ set -euo pipefail
 build_pkgs=(g++ make cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsqlitecpp-dev libsodium-dev libssl-dev libfmt-dev doctest-dev
-  libavformat-dev libavcodec-dev libavfilter-dev libswresample-dev libavutil-dev)
-test_pkgs=(nodejs npm chromium curl jq ffmpeg wrk sqlite3)
+  libavformat-dev libavcodec-dev libavfilter-dev libswresample-dev libavutil-dev zlib1g-dev)
+test_pkgs=(nodejs npm chromium curl jq ffmpeg wrk sqlite3 libxml2-utils)
 bench_pkgs=(wrk curl jq sqlite3 ffmpeg nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
 runtime_pkgs=(libboost-json1.81.0 libboost-url1.81.0 libsqlite3-0 libsodium23
-  libssl3 libfmt9 libavformat59 libavcodec59 libavfilter8 libswresample4 libavutil57 curl ca-certificates)
+  libssl3 libfmt9 libavformat59 libavcodec59 libavfilter8 libswresample4 libavutil57 zlib1g curl ca-certificates)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;

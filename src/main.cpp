@@ -11,6 +11,8 @@
 #include "modules/playlists/playlists.hpp"
 #include "modules/purchases/purchases.hpp"
 #include "modules/reviews/reviews.hpp"
+#include "modules/shares/shares.hpp"
+#include "modules/subsonic/subsonic.hpp"
 #include "modules/users/users.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -48,12 +50,14 @@ add_modules(bb::core::App& app)
 {
     auto& users = app.modules().add<bb::users::UsersModule>(app.services());
     auto& beats = app.modules().add<bb::beats::BeatsModule>(app.services(), users);
-    app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
+    auto& playlists = app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
     app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);
     app.modules().add<bb::chat::ChatModule>(app.services(), users);
     app.modules().add<bb::reviews::ReviewsModule>(app.services(), users, beats);
     app.modules().add<bb::forums::ForumsModule>(app.services(), users, beats);
     app.modules().add<bb::notifications::NotificationsModule>(app.services(), users);
+    app.modules().add<bb::subsonic::SubsonicModule>(app.services(), users, beats, playlists);
+    app.modules().add<bb::shares::SharesModule>(app.services(), users, beats, playlists);
     return {users, beats};
 }
 

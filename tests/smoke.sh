@@ -232,6 +232,30 @@ if [ "$code" != 200 ] || ! [[ "$content_type" =~ ^audio/mpeg ]] || [ "$got_bytes
 fi
 printf 'ok %2d  %s (HTTP %s, %s, %s bytes)\n' "$step" "$bob downloads the bought beat as MP3" "$code" "$content_type" "$got_bytes"
 
+# ---- Subsonic: an app password, then a player's calls; a share link ---------------------------
+call POST /api/users/profile/app-passwords '{"name":"smoke player"}' "$bob_token"
+expect 201 "$bob makes a Subsonic app password"
+app_password=$(jq -r .password "$body")
+salt=smoke$RANDOM
+subsonic_token=$(printf '%s%s' "$app_password" "$salt" | md5sum | cut -d' ' -f1)
+call GET "/rest/ping.view?u=$bob&t=$subsonic_token&s=$salt&v=1.16.1&c=smoke&f=json"
+expect 200 "Subsonic ping with token and salt"
+check '."subsonic-response".status == "ok"' "the app password signs the player in"
+call GET "/rest/search3?u=$bob&p=$app_password&v=1.16.1&c=smoke&f=json&query=$word"
+expect 200 "Subsonic search3"
+check "[.\"subsonic-response\".searchResult3.song[].id] == [\"$beat_id\"] and .\"subsonic-response\".searchResult3.song[0].bitRate == 320" \
+  "search3 finds the beat, bought: the full track"
+call GET "/rest/ping?u=$bob&p=$pass&v=1.16.1&c=smoke&f=json"
+check '."subsonic-response".error.code == 40' "the account password does not work on /rest/"
+
+call POST /api/shares "{\"beat_id\":\"$beat_id\",\"max_plays\":1}" "$token"
+expect 201 "$alice shares the beat by link"
+share_id=$(jq -r .share_id "$body")
+call POST "/api/s/$share_id/tracks/$beat_id/plays"
+expect 201 "anyone plays it through the link"
+call GET "/api/s/$share_id"
+expect 410 "its one play is used: the link is gone"
+
 call POST /api/users/logout '{}' "$token"
 expect 200 "log out"
 

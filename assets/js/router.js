@@ -18,6 +18,8 @@ const routes = [
   ['/rooms/:id', 'room', { auth: true }],
   ['/users/:id', 'user'],
   ['/profile', 'profile', { auth: true }],
+  ['/shares', 'shares', { auth: true }],
+  ['/s/:id', 'share'],
   ['/login', 'auth'],
   ['/signup', 'auth'],
 ].map(([pattern, screen, options = {}]) => {

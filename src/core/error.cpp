@@ -13,6 +13,7 @@ http_status(Code code)
         case Code::kNotFound: return 404;
         case Code::kMethodNotAllowed: return 405;
         case Code::kConflict: return 409;
+        case Code::kGone: return 410;
         case Code::kTooLarge: return 413;
         case Code::kUnsupportedMedia: return 415;
         case Code::kRangeNotSatisfiable: return 416;

@@ -16,6 +16,7 @@ enum class Code {
     kNotFound,          // 404
     kMethodNotAllowed,  // 405
     kConflict,          // 409
+    kGone,              // 410 (a share link that expired or was revoked)
     kTooLarge,          // 413
     kUnsupportedMedia,  // 415
     kRangeNotSatisfiable,  // 416

@@ -1,5 +1,5 @@
 // A beat's page: the waveform player, its licenses and buying, reviews, its discussion room,
-// adding it to a playlist, and a way to message the producer.
+// adding it to a playlist, a way to message the producer, and for its producer a share link.
 import { api, id, q } from '../api.js';
 import { busy, clock, cover, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
 import { licensesPanel } from '../licenses.js';
@@ -7,6 +7,7 @@ import { enqueue, onPlayer, play } from '../player.js';
 import { reviewsPanel } from '../reviews.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
+import { sharePanel } from '../share_form.js';
 import { waveform } from '../waveform.js';
 
 async function joinRoom(beat) {
@@ -81,6 +82,7 @@ export async function render(view, params) {
       actions,
       h('div', { class: 'columns' },
         licensesPanel(beat),
-        reviewsPanel(beat, (avg, count) => rating.replaceChildren(stars(avg, count))))));
+        reviewsPanel(beat, (avg, count) => rating.replaceChildren(stars(avg, count)))),
+      mine && ready ? sharePanel({ beat_id: beat.beat_id }, beat.title) : null));
   return () => { stopPlayer(); wave?.dispose(); };
 }

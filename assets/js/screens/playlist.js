@@ -1,10 +1,11 @@
 // One playlist: play it as the player's queue; its owner renames it, makes it public or private,
-// reorders and removes beats, or deletes it.
+// reorders and removes beats, shares it by link, or deletes it.
 import { api, id } from '../api.js';
 import { busy, field, formError, h, mount, plural, showErrors, toast } from '../dom.js';
 import { playQueue } from '../player.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
+import { sharePanel } from '../share_form.js';
 
 function settingsForm(playlist, reload) {
   const name = h('input', { name: 'name', value: playlist.name, required: true, maxlength: 100 });
@@ -70,7 +71,8 @@ export async function render(view, params) {
         h('button', {
           type: 'button', class: 'button danger',
           onclick: async () => { if (confirm(`Delete “${playlist.name}”?`)) { await api(`/api/playlists/${id(playlist.playlist_id)}`, { method: 'DELETE' }); navigate('/library'); } },
-        }, 'Delete playlist')) : null);
+        }, 'Delete playlist')) : null,
+      mine ? sharePanel({ playlist_id: playlist.playlist_id }, playlist.name) : null);
   }
   await load();
 }

@@ -1,6 +1,7 @@
-// My profile: edit name, email and bio; change the password; log out.
+// My profile: edit name, email and bio; change the password; app passwords for music players; log out.
 import { api, id } from '../api.js';
 import { busy, field, formError, h, plural, showErrors, toast } from '../dom.js';
+import { playersPanel } from '../players_panel.js';
 import { navigate } from '../router.js';
 import { signOut, updateUser } from '../session.js';
 
@@ -50,9 +51,11 @@ export async function render(view) {
   }, 'Log out');
   view.append(
     h('div', { class: 'row spread' }, h('h1', {}, 'Your profile'), h('div', { class: 'row' },
-      h('a', { class: 'button', href: `/users/${id(me.user_id)}` }, 'Public page'), logout)),
+      h('a', { class: 'button', href: `/users/${id(me.user_id)}` }, 'Public page'),
+      h('a', { class: 'button', href: '/shares' }, 'Share links'), logout)),
     h('p', { class: 'muted' }, `${me.role === 'admin' ? 'Administrator · ' : ''}${plural(me.beats_count ?? 0, 'beat')} · ${plural(me.followers_count ?? 0, 'follower')} · ${plural(me.purchased_beats.length, 'beat')} bought`),
     h('div', { class: 'columns' },
       h('section', { class: 'panel' }, h('h2', {}, 'Details'), details),
-      h('section', { class: 'panel' }, h('h2', {}, 'Password'), password)));
+      h('section', { class: 'panel' }, h('h2', {}, 'Password'), password)),
+    playersPanel(me.username));
 }

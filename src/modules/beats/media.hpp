@@ -8,8 +8,8 @@
 //   backbeat media-worker preview --input F --output OUT.mp3 [--bitrate 128000] [--peaks 800]
 //                                 [--voice-tag T] [--tag-every-s 30] [--max-ms N]
 //       {"ok":true,"duration_ms":N,"peaks":[0..1 floats],"lufs":-14.2,"bytes":N,"capped":false}
-//   backbeat media-worker transcode --input F --output OUT.mp3 [--bitrate 320000] [--max-ms N]
-//       {"ok":true,"duration_ms":N,"bytes":N}
+//   backbeat media-worker transcode --input F --output OUT.mp3 [--bitrate 320000] [--start-ms 0] [--max-ms N]
+//       {"ok":true,"duration_ms":N,"bytes":N}   (duration: what was written, after --start-ms)
 //   backbeat media-worker synth --output OUT.wav --seed N [--bpm 90] [--seconds 30] [--key "A minor"]
 //       {"ok":true,"duration_ms":N,"bytes":N}
 // On failure: {"ok":false,"error":"unsupported_media"|"failed","message":"..."} and exit code 3

@@ -112,10 +112,10 @@ MediaClient::preview(const std::string& input, const std::string& output,
 }
 
 core::Result<void>
-MediaClient::transcode(const std::string& input, const std::string& output, int bitrate) const
+MediaClient::transcode(const std::string& input, const std::string& output, int bitrate, std::int64_t start_ms) const
 {
     auto answer = run({"transcode", "--input", input, "--output", output, "--bitrate", std::to_string(bitrate),
-                       "--max-ms", std::to_string(settings_.max_duration_ms)},
+                       "--start-ms", std::to_string(start_ms), "--max-ms", std::to_string(settings_.max_duration_ms)},
                       std::chrono::minutes(10));
     if (!answer) {
         return answer.error();

@@ -40,7 +40,8 @@ public:
     core::Result<ProbeInfo> probe(const std::string& path) const;
     core::Result<PreviewInfo> preview(const std::string& input, const std::string& output,
                                       const std::optional<std::string>& voice_tag) const;
-    core::Result<void> transcode(const std::string& input, const std::string& output, int bitrate) const;
+    core::Result<void> transcode(const std::string& input, const std::string& output, int bitrate,
+                                 std::int64_t start_ms = 0) const;
     core::Result<void> synth(const std::string& output, int seed, int bpm, int seconds, const std::string& key) const;
 
 private:

@@ -60,7 +60,7 @@ struct Mode {
 const Mode kModes[] = {
     {"probe", {"input"}},
     {"preview", {"input", "output", "bitrate", "peaks", "voice-tag", "tag-every-s", "max-ms"}},
-    {"transcode", {"input", "output", "bitrate", "max-ms"}},
+    {"transcode", {"input", "output", "bitrate", "start-ms", "max-ms"}},
     {"synth", {"output", "seed", "bpm", "seconds", "key"}},
 };
 
@@ -353,6 +353,10 @@ run_transcode(const Options& options)
     if (!bitrate) {
         return bitrate.error();
     }
+    auto start_ms = number<std::int64_t>(options, "start-ms", 0, 0, 24LL * 3600 * 1000);
+    if (!start_ms) {
+        return start_ms.error();
+    }
     auto input = AudioInput::open(*input_path);
     if (!input) {
         return input.error();
@@ -373,13 +377,24 @@ run_transcode(const Options& options)
     if (!writer) {
         return writer.error();
     }
+    // A player that seeks asks for the rest from a point (transcodeOffset): decoded samples before
+    // it are dropped, which for a beat's few minutes costs less than a seek would save.
+    std::int64_t skip = *start_ms * target.sample_rate / 1000;
+    const std::int64_t skipped_total = skip;
     std::int64_t position = 0;
     auto decoded = (*input)->decode_all(target, [&](float* const* planes, int n) -> core::Result<void> {
         position += n;
         if (position > *cap) {  // the header said less than there is: no download of endless audio
             return failed("the audio is longer than the longest accepted");
         }
-        return (*writer)->write(planes, n);
+        if (skip >= n) {
+            skip -= n;
+            return {};
+        }
+        float* rest[2] = {planes[0] + skip, target.channels > 1 ? planes[1] + skip : nullptr};
+        const int count = n - static_cast<int>(skip);
+        skip = 0;
+        return (*writer)->write(rest, count);
     });
     if (!decoded) {
         return decoded.error();
@@ -388,8 +403,9 @@ run_transcode(const Options& options)
     if (!bytes) {
         return bytes.error();
     }
+    const std::int64_t written = std::max<std::int64_t>(0, *decoded - skipped_total);
     return fmt::format(
-        R"({{"ok":true,"duration_ms":{},"bytes":{}}})", to_ms(*decoded, target.sample_rate), *bytes);
+        R"({{"ok":true,"duration_ms":{},"bytes":{}}})", to_ms(written, target.sample_rate), *bytes);
 }
 
 core::Result<std::string>

@@ -71,6 +71,7 @@ boost::json::object beat_json(const Beat& beat);
 boost::json::value licenses_json(const std::vector<License>& licenses);
 std::vector<License> licenses_from_json(const boost::json::value& v);
 std::string tags_text(const std::vector<std::string>& tags);  // for full-text search
+std::string audio_mime(const std::string& ext);                 // "wav" -> "audio/wav"
 
 // Reading beats_beats rows: kBeatColumns in this order, as read_beat expects them; a query may
 // select more after them, from index kBeatColumnCount on.

@@ -183,6 +183,76 @@ BeatsModule::rate(core::Tx& tx, const std::string& beat_id, int delta_sum, int d
     return impl_->service.rate(tx, beat_id, delta_sum, delta_count);
 }
 
+std::vector<Track>
+BeatsModule::tracks(const TrackQuery& query) const
+{
+    return impl_->service.tracks(query);
+}
+
+std::vector<Track>
+BeatsModule::tracks_by_id(const std::vector<std::string>& ids, const std::string& listener) const
+{
+    return impl_->service.tracks_by_id(ids, listener);
+}
+
+std::vector<GenreCount>
+BeatsModule::genres() const
+{
+    return impl_->service.genres();
+}
+
+std::vector<double>
+BeatsModule::waveform(const std::string& beat_id) const
+{
+    return impl_->service.waveform(beat_id);
+}
+
+std::vector<std::string>
+BeatsModule::recently_played(const std::string& user_id, int limit) const
+{
+    return impl_->service.recently_played(user_id, limit);
+}
+
+core::Result<MediaFile>
+BeatsModule::stream(const std::string& listener, const std::string& beat_id, const StreamRequest& request)
+{
+    return impl_->service.stream(listener, beat_id, request);
+}
+
+core::Result<MediaFile>
+BeatsModule::download(const std::string& user_id, const std::string& beat_id)
+{
+    auto file = impl_->service.download(http::Principal{user_id, "", "user"}, beat_id, std::nullopt);
+    if (!file) {
+        return file.error();
+    }
+    const auto dot = file->download_name.rfind('.');
+    const std::string suffix = dot == std::string::npos ? "" : file->download_name.substr(dot + 1);
+    return MediaFile{file->path, file->mime, suffix, file->download_name, suffix == "mp3" ? 320 : 0};
+}
+
+core::Result<MediaFile>
+BeatsModule::shared_mp3(const std::string& beat_id)
+{
+    return impl_->service.shared_mp3(beat_id);
+}
+
+core::Result<void>
+BeatsModule::log_play(const std::string& listener, const std::string& beat_id)
+{
+    auto logged = impl_->service.record_playback(http::Principal{listener, "", "user"}, beat_id, "play", 0);
+    if (!logged) {
+        return logged.error();
+    }
+    return {};
+}
+
+core::Result<void>
+BeatsModule::log_play(core::Tx& tx, const std::string& listener, const std::string& beat_id)
+{
+    return impl_->service.log_play(tx, listener, beat_id);
+}
+
 bool
 BeatsModule::catalogue_empty() const
 {

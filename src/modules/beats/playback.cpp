@@ -27,27 +27,50 @@ Service::record_playback(const http::Principal& who, const std::string& beat_id,
         return beat.error();
     }
     PlaybackEvent event{core::new_id(), beat_id, action, position_ms, core::clock::now_ms()};
-    db_.write([&](core::Tx& tx) {
-        bool counted = false;
-        if (action == "play") {
-            auto recent = tx.query("SELECT 1 FROM beats_playback WHERE user_id = ? AND beat_id = ? AND counted = 1 "
-                                   "AND created_ms > ? LIMIT 1");
-            recent.bind(who.user_id, beat_id, event.created_ms - kPlayWindowMs);
-            counted = !recent.step();
-        }
-        tx.query("INSERT INTO beats_playback (id, user_id, beat_id, action, position_ms, counted, created_ms) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind(event.id, who.user_id, beat_id, action, position_ms, counted, event.created_ms)
-            .exec();
-        if (counted) {
-            tx.query("UPDATE beats_beats SET plays = plays + 1 WHERE id = ?").bind(beat_id).exec();
-            tx.after_commit([this, beat_id] { cache_.drop(beat_id); });  // its plays; the preview stays
-        }
-        const core::Topic topic = action == "play" ? kPlaybackStarted : action == "pause" ? kPlaybackPaused : kPlaybackStopped;
-        tx.publish(topic, {{"event_id", event.id}, {"beat_id", beat_id}, {"user_id", who.user_id},
-                           {"position_ms", position_ms}, {"counted", counted}});
-    });
+    db_.write([&](core::Tx& tx) { log_event(tx, who.user_id, event); });
     return event;
+}
+
+core::Result<void>
+Service::log_play(core::Tx& tx, const std::string& listener, const std::string& beat_id)
+{
+    auto q = tx.query("SELECT status FROM beats_beats WHERE id = ?");
+    q.bind(beat_id);
+    if (!q.step()) {
+        return core::not_found("beat");
+    }
+    const std::string status = q.text(0);
+    if (status != "ready" && status != "sold") {
+        return core::conflict("not_ready", "the beat cannot be played");
+    }
+    log_event(tx, listener, {core::new_id(), beat_id, "play", 0, core::clock::now_ms()});
+    return {};
+}
+
+void
+Service::log_event(core::Tx& tx, const std::string& user_id, const PlaybackEvent& event)
+{
+    const std::string& beat_id = event.beat_id;
+    bool counted = false;
+    if (event.action == "play") {
+        auto recent = tx.query("SELECT 1 FROM beats_playback WHERE user_id = ? AND beat_id = ? AND counted = 1 "
+                               "AND created_ms > ? LIMIT 1");
+        recent.bind(user_id, beat_id, event.created_ms - kPlayWindowMs);
+        counted = !recent.step();
+    }
+    tx.query("INSERT INTO beats_playback (id, user_id, beat_id, action, position_ms, counted, created_ms) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(event.id, user_id, beat_id, event.action, event.position_ms, counted, event.created_ms)
+        .exec();
+    if (counted) {
+        tx.query("UPDATE beats_beats SET plays = plays + 1 WHERE id = ?").bind(beat_id).exec();
+        tx.after_commit([this, beat_id] { cache_.drop(beat_id); });  // its plays; the preview stays
+    }
+    const core::Topic topic = event.action == "play"    ? kPlaybackStarted
+                              : event.action == "pause" ? kPlaybackPaused
+                                                        : kPlaybackStopped;
+    tx.publish(topic, {{"event_id", event.id}, {"beat_id", beat_id}, {"user_id", user_id},
+                       {"position_ms", event.position_ms}, {"counted", counted}});
 }
 
 std::optional<PlaybackEvent>

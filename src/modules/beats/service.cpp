@@ -137,8 +137,10 @@ extension_for(const ProbeInfo& probe)
     return it == by_format.end() ? "audio" : it->second;
 }
 
+}  // namespace
+
 std::string
-mime_for(const std::string& ext)
+audio_mime(const std::string& ext)
 {
     static const std::map<std::string, std::string> types = {
         {"wav", "audio/wav"}, {"mp3", "audio/mpeg"}, {"flac", "audio/flac"}, {"ogg", "audio/ogg"},
@@ -146,8 +148,6 @@ mime_for(const std::string& ext)
     auto it = types.find(ext);
     return it == types.end() ? "application/octet-stream" : it->second;
 }
-
-}  // namespace
 
 Beat
 read_beat(core::Query& q)
@@ -651,7 +651,7 @@ Service::download(const http::Principal& who, const std::string& beat_id, const 
     const std::string original_name = beat->title + "." + beat->original_ext;
     if (owner) {
         if (!format || *format == "original" || *format == "wav" || *format == beat->original_ext) {
-            return FileToSend{original, mime_for(beat->original_ext), original_name};
+            return FileToSend{original, audio_mime(beat->original_ext), original_name};
         }
         formats = {"mp3", "stems"};
     }
@@ -662,7 +662,7 @@ Service::download(const http::Principal& who, const std::string& beat_id, const 
         return core::forbidden("your license does not cover " + chosen);
     }
     if (chosen == "wav") {
-        return FileToSend{original, mime_for(beat->original_ext), original_name};
+        return FileToSend{original, audio_mime(beat->original_ext), original_name};
     }
     if (chosen == "stems") {
         if (!beat->stems_sha256) {
@@ -670,18 +670,36 @@ Service::download(const http::Principal& who, const std::string& beat_id, const 
         }
         return FileToSend{storage_.stems(*beat->stems_sha256), "application/zip", beat->title + " (stems).zip"};
     }
-    // An untagged 320 kbit/s MP3, made once from the original and kept.
-    const std::string mp3 = storage_.download(beat->original_sha256, 320000);
+    auto mp3 = untagged_mp3(*beat);
+    if (!mp3) {
+        return mp3.error();
+    }
+    return FileToSend{*mp3, "audio/mpeg", beat->title + ".mp3"};
+}
+
+core::Result<std::string>
+Service::untagged_mp3(const Beat& beat)
+{
+    const std::string mp3 = storage_.download(beat.original_sha256, 320000);
     if (!std::filesystem::exists(mp3)) {
         const std::string scratch = storage_.scratch("dl-" + core::new_id() + ".mp3");
-        if (auto made = media_.transcode(original, scratch, 320000); !made) {
+        if (auto made = media_.transcode(storage_.original(beat.original_sha256, beat.original_ext), scratch, 320000);
+            !made) {
             return made.error();
         }
         if (auto kept = storage_.adopt(scratch, mp3); !kept) {
             return kept.error();
         }
     }
-    return FileToSend{mp3, "audio/mpeg", beat->title + ".mp3"};
+    return mp3;
+}
+
+std::optional<Beat>
+Service::find_beat(const std::string& beat_id) const
+{
+    std::optional<Beat> beat;
+    db_.read([&](core::Conn& conn) { beat = load(conn.query(kSelectById).bind(beat_id)); });
+    return beat;
 }
 
 core::Result<void>

@@ -96,9 +96,20 @@ public:
 
     core::Result<PlaybackEvent> record_playback(const http::Principal& who, const std::string& beat_id,
                                                 const std::string& action, std::int64_t position_ms);
+    // A play logged inside someone else's write (a share link's play and its count commit together).
+    core::Result<void> log_play(core::Tx& tx, const std::string& listener, const std::string& beat_id);
     std::optional<PlaybackEvent> playback_state(const std::string& user_id) const;
     core::Result<std::pair<std::vector<PlaybackEvent>, std::optional<std::string>>> playback_history(
         const std::string& user_id, int limit, const std::optional<std::string>& cursor) const;
+
+    // Music players (players.cpp).
+    std::vector<Track> tracks(const TrackQuery& query) const;
+    std::vector<Track> tracks_by_id(const std::vector<std::string>& ids, const std::string& listener) const;
+    std::vector<GenreCount> genres() const;
+    std::vector<double> waveform(const std::string& beat_id) const;
+    std::vector<std::string> recently_played(const std::string& user_id, int limit) const;
+    core::Result<MediaFile> stream(const std::string& listener, const std::string& beat_id, const StreamRequest& request);
+    core::Result<MediaFile> shared_mp3(const std::string& beat_id);
 
     // A deleted account's beats leave the store (buyers keep what they bought).
     core::Result<void> remove_all_of(const std::string& producer_id, core::Tx& tx);
@@ -115,6 +126,14 @@ public:
 
 private:
     core::Result<ProbeInfo> accept_audio(http::UploadedFile& file) const;
+    std::optional<Beat> find_beat(const std::string& beat_id) const;  // in any state
+    // The formats a listener's licenses cover ({"original"} for the producer; none for nobody).
+    std::vector<std::string> rights_of(const std::string& listener, const Beat& beat) const;
+    // The untagged 320 kbit/s MP3 of a beat's original, made once and kept.
+    core::Result<std::string> untagged_mp3(const Beat& beat);
+    // `source` as MP3 at `kbps` from `offset_ms`, made once and kept (seeks: for an hour).
+    core::Result<std::string> transcoded(const std::string& source, const std::string& key, int kbps,
+                                         std::int64_t offset_ms);
     // In a write: the beat when `who` may change it (404, 403 otherwise).
     core::Result<Beat> changeable(core::Tx& tx, const http::Principal& who, const std::string& beat_id);
     // Points the beat at new stems (or none), releasing the old ones; the caller commits.
@@ -125,6 +144,8 @@ private:
     void hold_cover(core::Tx& tx, Beat& beat, const std::optional<std::string>& cover, std::int64_t size);
     void drop_files(core::Tx& tx, const Beat& beat);
     void count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after);
+    // Logs a playback event (a play counts at most once per listener per beat per 30 s) and publishes it.
+    void log_event(core::Tx& tx, const std::string& user_id, const PlaybackEvent& event);
     // After a commit that changed the search index (nothing when it did not).
     void search_changed(const std::optional<IndexedWords>& touched);
     void forget(const std::string& beat_id);  // the cached answers of a beat that changed

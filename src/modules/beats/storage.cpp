@@ -27,7 +27,8 @@ fsync_path(const std::string& path, int flags)
 Storage::Storage(fs::path data_dir, std::int64_t min_free_bytes)
     : data_dir_(std::move(data_dir)), min_free_bytes_(min_free_bytes)
 {
-    for (const char* dir : {"media/originals", "media/stems", "media/voicetags", "media/previews", "media/downloads", "media/scratch", "media/covers"}) {
+    for (const char* dir : {"media/originals", "media/stems", "media/voicetags", "media/previews", "media/downloads", "media/scratch",
+                            "media/transcodes", "media/seeks", "media/covers"}) {
         fs::create_directories(data_dir_ / dir);
     }
 }
@@ -60,6 +61,31 @@ std::string
 Storage::preview(const std::string& beat_id) const
 {
     return (data_dir_ / "media/previews" / (beat_id + ".mp3")).string();
+}
+
+std::string
+Storage::transcode(const std::string& source_key, int kbps) const
+{
+    return (data_dir_ / "media/transcodes" / (source_key + "-" + std::to_string(kbps) + "k.mp3")).string();
+}
+
+std::string
+Storage::seek(const std::string& name) const
+{
+    return (data_dir_ / "media/seeks" / name).string();
+}
+
+void
+Storage::sweep_seeks(std::chrono::seconds age) const
+{
+    std::error_code ec;
+    const auto cutoff = fs::file_time_type::clock::now() - age;
+    for (const auto& entry : fs::directory_iterator(data_dir_ / "media/seeks", ec)) {
+        std::error_code stat_ec;
+        if (entry.last_write_time(stat_ec) < cutoff && !stat_ec) {
+            fs::remove(entry.path(), stat_ec);
+        }
+    }
 }
 
 std::string

@@ -4,6 +4,7 @@
 // fsynced and renamed into place, so a crash never leaves a partial file under a real name.
 #include "core/error.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -22,6 +23,10 @@ public:
     std::string cover(const std::string& name) const;    // "<sha256>.<ext>": an image
     std::string preview(const std::string& beat_id) const;
     std::string download(const std::string& sha256, int bitrate) const;  // cached transcodes
+    std::string transcode(const std::string& source_key, int kbps) const;  // players' bit rates
+    std::string seek(const std::string& name) const;  // a player's transcode from an offset
+    // Removes seek transcodes made more than `age` ago (each is asked for once, by one player).
+    void sweep_seeks(std::chrono::seconds age) const;
     std::string scratch(const std::string& name) const;                  // work files
 
     // Moves a finished temporary file to `target` (fsync, rename, fsync of the folder). If the

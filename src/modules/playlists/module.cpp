@@ -68,28 +68,38 @@ struct PlaylistsModule::Impl {
     }
 
     // Reading: public or mine; otherwise it does not exist for you.
-    core::Result<Playlist> visible(const Request& req, const std::optional<Playlist>& p)
+    static core::Result<Playlist> visible_to(const std::string& viewer_id, const std::optional<Playlist>& p)
     {
-        if (!p || (!p->is_public && (!req.principal || req.principal->user_id != p->owner_id))) {
+        if (!p || (!p->is_public && (viewer_id.empty() || viewer_id != p->owner_id))) {
             return core::not_found("playlist");
         }
         return *p;
     }
 
-    // Changing: mine (or admin); a public one of someone else is 403, a private one 404.
-    core::Result<Playlist> owned(const Request& req, const std::optional<Playlist>& p)
+    core::Result<Playlist> visible(const Request& req, const std::optional<Playlist>& p)
     {
-        auto seen = visible(req, p);
-        if (!seen && !req.user().is_admin()) {
+        return visible_to(req.principal ? req.principal->user_id : "", p);
+    }
+
+    // Changing: mine (or admin); a public one of someone else is 403, a private one 404.
+    static core::Result<Playlist> owned_by(const std::string& user_id, bool admin, const std::optional<Playlist>& p)
+    {
+        auto seen = visible_to(user_id, p);
+        if (!seen && !admin) {
             return seen.error();
         }
         if (!p) {
             return core::not_found("playlist");
         }
-        if (p->owner_id != req.user().user_id && !req.user().is_admin()) {
+        if (p->owner_id != user_id && !admin) {
             return core::forbidden("only the playlist's owner may change it");
         }
         return *p;
+    }
+
+    core::Result<Playlist> owned(const Request& req, const std::optional<Playlist>& p)
+    {
+        return owned_by(req.user().user_id, req.user().is_admin(), p);
     }
 
     boost::json::object to_json(const Playlist& p)
@@ -355,6 +365,174 @@ struct PlaylistsModule::Impl {
         return reply_playlist(id, 200);
     }
 };
+
+namespace {
+
+std::vector<std::string>
+track_ids(core::Conn& conn, const std::string& playlist_id)
+{
+    std::vector<std::string> ids;
+    auto q = conn.query("SELECT beat_id FROM playlists_tracks WHERE playlist_id = ? ORDER BY position");
+    q.bind(playlist_id);
+    while (q.step()) {
+        ids.push_back(q.text(0));
+    }
+    return ids;
+}
+
+PlaylistInfo
+info_of(const Playlist& p, std::vector<std::string> beat_ids)
+{
+    return {p.id, p.owner_id, p.name, p.description, p.is_public, p.created_ms, p.updated_ms, std::move(beat_ids)};
+}
+
+// The whole list in a new order: positions 1..n.
+void
+replace_tracks(core::Tx& tx, const std::string& playlist_id, const std::vector<std::string>& beat_ids, std::int64_t now)
+{
+    tx.query("DELETE FROM playlists_tracks WHERE playlist_id = ?").bind(playlist_id).exec();
+    for (std::size_t i = 0; i < beat_ids.size(); ++i) {
+        tx.query("INSERT INTO playlists_tracks (playlist_id, beat_id, position, added_ms) VALUES (?, ?, ?, ?)")
+            .bind(playlist_id, beat_ids[i], static_cast<std::int64_t>(i + 1), now)
+            .exec();
+    }
+}
+
+}  // namespace
+
+std::vector<PlaylistInfo>
+PlaylistsModule::owned_by(const std::string& user_id) const
+{
+    std::vector<PlaylistInfo> out;
+    impl_->db.read([&](core::Conn& conn) {
+        std::vector<Playlist> found;
+        auto q = conn.query("SELECT id, owner_id, name, description, public, created_ms, updated_ms FROM "
+                            "playlists_playlists WHERE owner_id = ? ORDER BY id DESC");
+        q.bind(user_id);
+        while (q.step()) {
+            found.push_back(read_playlist(q));
+        }
+        for (const auto& p : found) {
+            out.push_back(info_of(p, track_ids(conn, p.id)));
+        }
+    });
+    return out;
+}
+
+core::Result<PlaylistInfo>
+PlaylistsModule::get(const std::string& viewer_id, const std::string& playlist_id) const
+{
+    std::optional<PlaylistInfo> out;
+    core::Result<Playlist> seen = core::not_found("playlist");
+    impl_->db.read([&](core::Conn& conn) {
+        seen = Impl::visible_to(viewer_id, impl_->find(conn, playlist_id));
+        if (seen) {
+            out = info_of(*seen, track_ids(conn, playlist_id));
+        }
+    });
+    if (!seen) {
+        return seen.error();
+    }
+    return *out;
+}
+
+// Beats a list may name: any that is in the catalogue and not deleted.
+static core::Result<void>
+check_beats(beats::BeatsModule& beats, const std::vector<std::string>& beat_ids)
+{
+    std::set<std::string> unique(beat_ids.begin(), beat_ids.end());
+    if (unique.size() != beat_ids.size()) {
+        return core::invalid_field("beat_ids", "names a beat twice");
+    }
+    for (const auto& id : beat_ids) {
+        auto beat = beats.find(id);
+        if (!beat || beat->status == "deleted") {
+            return core::invalid_field("beat_ids", "'" + id + "' is not a beat in the store");
+        }
+    }
+    return {};
+}
+
+core::Result<PlaylistInfo>
+PlaylistsModule::create(const std::string& owner_id, const std::string& name, const std::vector<std::string>& beat_ids)
+{
+    if (name.empty() || name.size() > 100) {
+        return core::invalid_field("name", "must be 1 to 100 characters");
+    }
+    if (auto ok = check_beats(impl_->beats, beat_ids); !ok) {
+        return ok.error();
+    }
+    const auto now = core::clock::now_ms();
+    Playlist p{core::new_id(), owner_id, name, "", false, now, now};
+    impl_->db.write([&](core::Tx& tx) {
+        tx.query("INSERT INTO playlists_playlists (id, owner_id, name, description, public, created_ms, updated_ms) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(p.id, p.owner_id, p.name, p.description, p.is_public, now, now)
+            .exec();
+        replace_tracks(tx, p.id, beat_ids, now);
+        tx.publish(kPlaylistCreated, {{"playlist_id", p.id}, {"owner_id", p.owner_id}, {"name", p.name},
+                                      {"public", p.is_public}});
+    });
+    return info_of(p, beat_ids);
+}
+
+core::Result<PlaylistInfo>
+PlaylistsModule::edit(const std::string& user_id, bool is_admin, const std::string& playlist_id,
+                      const PlaylistEdit& edit)
+{
+    if (edit.name && (edit.name->empty() || edit.name->size() > 100)) {
+        return core::invalid_field("name", "must be 1 to 100 characters");
+    }
+    if (edit.description && edit.description->size() > 2000) {
+        return core::invalid_field("description", "must be at most 2000 characters");
+    }
+    if (edit.beat_ids) {
+        if (auto ok = check_beats(impl_->beats, *edit.beat_ids); !ok) {
+            return ok.error();
+        }
+    }
+    auto done = impl_->db.write([&](core::Tx& tx) -> core::Result<void> {
+        auto p = Impl::owned_by(user_id, is_admin, impl_->find(tx, playlist_id));
+        if (!p) {
+            return p.error();
+        }
+        const auto now = core::clock::now_ms();
+        tx.query("UPDATE playlists_playlists SET name = ?, description = ?, public = ?, updated_ms = ? WHERE id = ?")
+            .bind(edit.name.value_or(p->name), edit.description.value_or(p->description),
+                  edit.is_public.value_or(p->is_public), now, playlist_id)
+            .exec();
+        if (edit.beat_ids) {
+            replace_tracks(tx, playlist_id, *edit.beat_ids, now);
+        }
+        return {};
+    });
+    if (!done) {
+        return done.error();
+    }
+    std::optional<PlaylistInfo> out;  // an admin may have changed a private one: no visibility rule here
+    impl_->db.read([&](core::Conn& conn) {
+        if (auto p = impl_->find(conn, playlist_id)) {
+            out = info_of(*p, track_ids(conn, playlist_id));
+        }
+    });
+    if (!out) {
+        return core::not_found("playlist");
+    }
+    return *out;
+}
+
+core::Result<void>
+PlaylistsModule::remove(const std::string& user_id, bool is_admin, const std::string& playlist_id)
+{
+    return impl_->db.write([&](core::Tx& tx) -> core::Result<void> {
+        auto p = Impl::owned_by(user_id, is_admin, impl_->find(tx, playlist_id));
+        if (!p) {
+            return p.error();
+        }
+        tx.query("DELETE FROM playlists_playlists WHERE id = ?").bind(playlist_id).exec();
+        return {};
+    });
+}
 
 PlaylistsModule::PlaylistsModule(core::Services& services, beats::BeatsModule& beats)
     : impl_(std::make_unique<Impl>(Impl{services.db, beats, services.secret}))

@@ -70,6 +70,12 @@ UsersModule::set_purchased_beats(PurchasedBeats fn)
     impl_->purchased = std::move(fn);
 }
 
+std::vector<std::string>
+UsersModule::purchased_beats(const std::string& user_id) const
+{
+    return impl_->purchased ? impl_->purchased(user_id) : std::vector<std::string>{};
+}
+
 void
 UsersModule::count_beats(core::Tx& tx, const std::string& user_id, int delta)
 {

@@ -56,6 +56,7 @@ public:
     // (users cannot subscribe to beats' events: beats depends on users).
     void count_beats(core::Tx& tx, const std::string& user_id, int delta);
     void set_purchased_beats(PurchasedBeats fn);
+    std::vector<std::string> purchased_beats(const std::string& user_id) const;  // none before purchases is wired
     // Followers of a user, in pages (ids after `after`, ascending): fan-out to 100,000 followers
     // goes in batches, never one transaction or one list in memory.
     std::vector<std::string> followers_of(const std::string& user_id, const std::string& after, int limit) const;
