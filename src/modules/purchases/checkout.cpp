@@ -348,6 +348,9 @@ Service::webhook(std::string_view signature, std::string_view payload)
 int
 Service::sweep(std::int64_t now_ms)
 {
+    if (db_.read([&](core::Conn& conn) { return find_unfinished(conn, now_ms, 1).empty(); })) {
+        return 0;
+    }
     return db_.write([&](core::Tx& tx) {
         const auto unfinished = find_unfinished(tx, now_ms, kSweepBatch);
         for (const auto& id : unfinished.interrupted) {

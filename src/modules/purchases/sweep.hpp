@@ -16,7 +16,9 @@ struct Unfinished {
     bool empty() const { return interrupted.empty() && expired.empty(); }
 };
 
-// At most `limit` of each, oldest first.
+// At most `limit` of each, oldest first. Read first (nothing to end is the usual case, and costs
+// no write), then again inside the write that ends them.
+Unfinished find_unfinished(core::Conn& conn, std::int64_t now_ms, int limit);
 Unfinished find_unfinished(core::Tx& tx, std::int64_t now_ms, int limit);
 
 }  // namespace bb::purchases

@@ -50,4 +50,9 @@ TEST_CASE_FIXTURE(SweepFixture, "the sweep ends checkouts whose owner's lease ra
         CHECK(found.expired == std::vector<std::string>{"long-ended"});
         CHECK(find_unfinished(tx, kNow, 0).empty());
     });
+    db->read([&](bb::core::Conn& conn) {  // the read the sweep makes first finds the same
+        const auto found = find_unfinished(conn, kNow, 100);
+        CHECK(found.interrupted == std::vector<std::string>{"lease-over"});
+        CHECK(found.expired == std::vector<std::string>{"long-ended"});
+    });
 }
