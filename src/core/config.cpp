@@ -151,10 +151,22 @@ settings()
          integer(&Config::max_json_body, 1024, std::int64_t{1} << 30)},
         {"max_upload", "largest upload in bytes (default 200 MiB)",
          integer(&Config::max_upload, 1024, std::int64_t{1} << 40)},
+        {"max_duration_s", "longest audio accepted, in seconds (default 1200 = 20 minutes)",
+         integer(&Config::max_duration_s, 1, 24 * 3600)},
+        {"preview_max_s", "a preview (and its waveform) covers at most this many seconds (default 300)",
+         integer(&Config::preview_max_s, 1, 24 * 3600)},
+        {"media_workers", "FFmpeg worker processes at once for processing, 0 = one per core (one more is kept for "
+         "uploads)",
+         integer(&Config::media_workers, 0, 256)},
+        {"min_free_mb", "free disk (MiB) under which /readyz answers 503 and uploads 507 (default 100)",
+         integer(&Config::min_free_mb, 0, 1 << 24)},
         {"auth_rate", "signups and logins per client address per minute, 0 = off (default 30)",
          integer(&Config::auth_rate, 0, 1000000)},
-        {"ws_rate", "messages one WebSocket connection may send per 10 s, 0 = off (default 100)",
+        {"ws_rate", "messages one WebSocket connection, or one user through POST /api/chat/send, may send per 10 s, "
+         "0 = off (default 100)",
          integer(&Config::ws_rate, 0, 1000000)},
+        {"ws_per_user", "WebSockets one user may hold open, 0 = no limit (default 20)",
+         integer(&Config::ws_per_user, 0, 100000)},
         {"cors_origins", "comma list of origins allowed by CORS and for WebSockets", list(&Config::cors_origins)},
         {"trusted_proxies", "comma list of proxy addresses whose X-Forwarded-For is believed",
          list(&Config::trusted_proxies)},
@@ -170,6 +182,10 @@ settings()
         {"stripe_webhook_secret", "Stripe webhook signing secret (whsec_...)", text(&Config::stripe_webhook_secret)},
         {"stripe_api_base", "Stripe's API address (default https://api.stripe.com; tests use a stand-in)",
          text(&Config::stripe_api_base)},
+        {"allow_test_payments",
+         "keep the test payment provider (free licenses with tok_visa) on although Stripe is configured: staging "
+         "only (default false)",
+         boolean(&Config::allow_test_payments)},
     };
     return all;
 }
