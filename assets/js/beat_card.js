@@ -1,6 +1,6 @@
 // A beat as a card in a list (store, producer pages), and the infinite list that pages through
 // the API's cursors as the user scrolls.
-import { h, icon, money, setPlaying, stars } from './dom.js';
+import { cover, h, icon, money, setPlaying, stars } from './dom.js';
 import { onPlayer, play } from './player.js';
 
 export function beatCard(beat) {
@@ -8,7 +8,7 @@ export function beatCard(beat) {
   const button = h('button', { type: 'button', class: 'play', 'aria-label': `Play ${beat.title}`, onclick: () => play(beat) }, icon('play'));
   const facts = [beat.genre, beat.bpm ? `${beat.bpm} BPM` : null, beat.key, beat.mood].filter(Boolean).join(' · ');
   return h('article', { class: 'card', 'data-beat-id': beat.beat_id },
-    button,
+    h('div', { class: 'card-art' }, cover(beat), button),
     h('div', { class: 'card-body' },
       h('h3', {}, h('a', { href: link }, beat.title)),
       h('p', { class: 'muted' }, 'by ', h('a', { href: `/users/${encodeURIComponent(beat.producer_id)}` }, beat.artist)),

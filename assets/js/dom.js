@@ -100,6 +100,18 @@ export function showErrors(form, error) {
     const extra = Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ');
     alert.textContent = extra ? `${error.message} (${extra})` : error.message;
   }
+  // A long form's error may be far from the button that was pressed: bring it into view.
+  const first = form.querySelector('[aria-invalid="true"]') ?? (alert?.textContent ? alert : null);
+  first?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+}
+
+// A beat's cover art, or a tile in one of a few colours (picked by its id) with its initial, so a
+// beat without art still has a face. Decorative: the title is always next to it.
+export function cover(beat, size = 'small') {
+  if (beat.cover_url) return h('img', { class: `cover ${size}`, src: beat.cover_url, alt: '', loading: 'lazy', decoding: 'async' });
+  let hash = 0;
+  for (const c of beat.beat_id ?? '') hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return h('span', { class: `cover ${size} tile hue-${hash % 6}`, 'aria-hidden': 'true' }, (beat.title ?? '?').trim().charAt(0).toUpperCase());
 }
 
 export function formError() {

@@ -11,6 +11,7 @@ let socket = null;
 let newest = null;
 let unread = 0;
 let startedFor = null;  // the token the socket was opened with
+let focusedChat = null;  // the chat open on screen: its messages are read as they arrive
 
 export function onNotification(fn) {
   listeners.add(fn);
@@ -30,7 +31,18 @@ export function unreadCount() {
   return unread;
 }
 
+// The chat screen says which conversation is open. A message in it is read as it arrives: its
+// notification is marked read, not counted and not announced. Returns the way to let go.
+export function focusChat(chatId) {
+  focusedChat = chatId;
+  return () => { if (focusedChat === chatId) focusedChat = null; };
+}
+
 function deliver(frame) {
+  if (frame.type === 'notifications read') {
+    setUnread(frame.unread_count);  // a chat was read (maybe in another tab): its messages are no news
+    return;
+  }
   if (frame.type === 'replay truncated') {
     // More were missed than a socket replays: the bell takes its count from the server instead.
     api('/api/notifications?limit=1').then((r) => setUnread(r.unread_count), () => {});
@@ -39,6 +51,10 @@ function deliver(frame) {
   if (frame.type !== 'real-time notification' || seen.has(frame.notification_id)) return;
   seen.add(frame.notification_id);
   if (!newest || frame.notification_id > newest) newest = frame.notification_id;
+  if (frame.kind === 'message' && focusedChat && frame.data?.chat_id === focusedChat) {
+    api('/api/notifications/mark-as-read', { method: 'POST', body: { notification_id: frame.notification_id } }).catch(() => {});
+    return;
+  }
   setUnread(unread + 1);
   for (const fn of listeners) fn(frame);
 }

@@ -1,13 +1,16 @@
 // The player bar: one <audio> element that lives outside the screens, so music keeps playing while
 // the user moves around. It plays a queue (one beat, or a playlist) and logs plays and pauses.
 import { api } from './api.js';
-import { clock, icon, setPlaying } from './dom.js';
+import { clock, cover, icon, setPlaying } from './dom.js';
 import { session } from './session.js';
 
 const audio = document.getElementById('audio');
 const bar = document.getElementById('player');
 const toggle = document.getElementById('player-toggle');
 const seek = document.getElementById('player-seek');
+const volume = document.getElementById('player-volume');
+const SEEK_STEP_S = 5;  // an arrow key moves this far; PageUp/PageDown six times as far
+const VOLUME_KEY = 'backbeat.volume';
 const listeners = new Set();
 let queue = [];
 let index = -1;
@@ -97,10 +100,16 @@ function step(delta) {
   return true;
 }
 
+let shownCover = null;
+
 function update() {
   const beat = current();
   const pos = position();
   setPlaying(toggle, !audio.paused);
+  if (beat && shownCover !== beat.beat_id) {
+    shownCover = beat.beat_id;
+    document.getElementById('player-cover').replaceChildren(cover(beat));
+  }
   if (beat) {
     const title = document.getElementById('player-title');
     title.textContent = beat.title;
@@ -128,4 +137,23 @@ seek.addEventListener('input', () => { seeking = true; });
 seek.addEventListener('change', () => {
   seeking = false;
   audio.currentTime = (Number(seek.value) / 1000) * durationMs() / 1000;
+});
+// The slider's own step is a thousandth of the beat: keys move by seconds instead.
+seek.addEventListener('keydown', (e) => {
+  const moves = { ArrowRight: SEEK_STEP_S, ArrowUp: SEEK_STEP_S, ArrowLeft: -SEEK_STEP_S, ArrowDown: -SEEK_STEP_S,
+    PageUp: 6 * SEEK_STEP_S, PageDown: -6 * SEEK_STEP_S };
+  if (!(e.key in moves) || !current()) return;
+  e.preventDefault();
+  const total = durationMs() / 1000;
+  audio.currentTime = Math.min(Math.max(0, audio.currentTime + moves[e.key]), total || audio.currentTime + moves[e.key]);
+  update();
+});
+
+// Volume: kept across visits.
+const saved = Number(localStorage.getItem(VOLUME_KEY));
+if (localStorage.getItem(VOLUME_KEY) !== null && saved >= 0 && saved <= 1) audio.volume = saved;
+volume.value = String(audio.volume);
+volume.addEventListener('input', () => {
+  audio.volume = Number(volume.value);
+  localStorage.setItem(VOLUME_KEY, volume.value);
 });

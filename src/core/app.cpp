@@ -1,8 +1,10 @@
 #include "core/app.hpp"
 
+#include "core/child_process.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/db.hpp"
+#include "core/disk.hpp"
 #include "core/embedded.hpp"
 #include "core/event_bus.hpp"
 #include "core/jobs.hpp"
@@ -92,6 +94,10 @@ App::~App()
 std::string
 App::open()
 {
+    // Everything the server writes (the database and its WAL, media, uploads, the secret) is ours
+    // alone: files 0600, folders 0700. Children (the media worker) inherit it.
+    ::umask(0077);
+    set_max_children(config_.media_workers > 0 ? config_.media_workers : cores());
     std::error_code ec;
     fs::create_directories(config_.data_dir, ec);
     if (ec) {
@@ -107,6 +113,11 @@ App::open()
     state_->secret = load_or_create_secret(fs::path(config_.data_dir) / "secret.key", error);
     if (!error.empty()) {
         return error;
+    }
+    // A database made by an older version may be world-readable; SQLite gives its WAL and shared
+    // memory files the database's own mode.
+    for (const char* name : {"backbeat.db", "backbeat.db-wal", "backbeat.db-shm"}) {
+        ::chmod((fs::path(config_.data_dir) / name).c_str(), 0600);
     }
     try {
         state_->db = std::make_unique<Db>(Db::Options{(fs::path(config_.data_dir) / "backbeat.db").string()});
@@ -146,7 +157,7 @@ namespace {
 
 void
 add_operations_routes(http::Router& router, const ModuleRegistry& modules, Db& db, Metrics& metrics,
-                      std::int64_t started_ms)
+                      std::int64_t started_ms, const Config& config)
 {
     using http::Response;
     router.add({.method = "GET",
@@ -157,9 +168,17 @@ add_operations_routes(http::Router& router, const ModuleRegistry& modules, Db& d
                 }});
     router.add({.method = "GET",
                 .path = "/readyz",
-                .doc = {.summary = "Readiness: database open, migrations applied", .tag = "operations",
-                        .responses = {{200, "Status"}, {503, "Error"}}},
-                .handler = [&db](const http::Request&) -> http::Reply {
+                .doc = {.summary = "Readiness: database open, migrations applied, free disk above min_free_mb",
+                        .tag = "operations", .responses = {{200, "Status"}, {503, "Error"}}},
+                .handler = [&db, &config](const http::Request&) -> http::Reply {
+                    // A server that cannot save anything should get no traffic until it can.
+                    const auto free = free_bytes(config.data_dir);
+                    const std::int64_t min_free = std::int64_t{config.min_free_mb} << 20;
+                    if (free && *free < min_free) {
+                        return Error{Code::kUnavailable, "low_disk_space",
+                                     "free disk space is below min_free_mb; writes may fail",
+                                     {{"free_bytes", *free}, {"min_free_bytes", min_free}, {"retry_after_s", 30}}};
+                    }
                     try {
                         db.read([](Conn& conn) {
                             auto q = conn.query("SELECT COUNT(*) FROM core_migrations");
@@ -220,7 +239,7 @@ App::serve()
 
     http::Router router;
     modules_.wire(router, bus, jobs);
-    add_operations_routes(router, modules_, db, metrics, state_->started_ms);
+    add_operations_routes(router, modules_, db, metrics, state_->started_ms, config_);
     auto assets = http::static_files(config_.assets_dir);
     router.add({.method = "GET", .path = "/api/docs", .handler = [assets](const http::Request& req) -> http::Reply {
                     http::Request docs = req;
@@ -243,7 +262,8 @@ App::serve()
          .cors_origins = config_.cors_origins,
          .trusted_proxies = config_.trusted_proxies,
          .access_log = config_.access_log,
-         .ws_messages_per_10s = config_.ws_rate},
+         .ws_messages_per_10s = config_.ws_rate,
+         .ws_per_user = config_.ws_per_user},
         router, metrics, state_->hub);
     if (auto error = server.bind(); !error.empty()) {
         log::error("core", error);

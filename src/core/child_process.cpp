@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -37,10 +38,16 @@ constexpr const char* kFlagNofile = "--rlimit-nofile";
 
 using Clock = std::chrono::steady_clock;
 
-// The process-wide cap on running children. Unlike core::Gate it never turns anyone away (a
-// job waits its turn) and its size can change while children run.
+// The process-wide cap on running children; its size can change while children run. A job's
+// child waits its turn for one of `limit_` slots. A child a request waits for (a bounded
+// slot_wait) may also take one of kReserved more, so uploads are not queued behind long
+// previews; it waits at most its bound, and when kMaxWaiting such requests wait already it is
+// turned away at once, so waiting uploads never hold many request threads.
 class ChildSlots {
 public:
+    static constexpr int kReserved = 1;
+    static constexpr int kMaxWaiting = 4;
+
     ChildSlots() : limit_(std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
 
     void set_limit(int n)
@@ -59,13 +66,30 @@ public:
         ++running_;
     }
 
+    // False when no slot came within `wait`.
+    bool acquire_within(std::chrono::milliseconds wait)
+    {
+        std::unique_lock lock(mutex_);
+        auto free = [&] { return running_ < limit_ + kReserved; };
+        if (!free() && waiting_ >= kMaxWaiting) {
+            return false;
+        }
+        ++waiting_;
+        const bool got = cv_.wait_for(lock, wait, free);
+        --waiting_;
+        if (got) {
+            ++running_;
+        }
+        return got;
+    }
+
     void release()
     {
         {
             std::lock_guard lock(mutex_);
             --running_;
         }
-        cv_.notify_one();
+        cv_.notify_all();  // a job and a request may both wait, for different counts
     }
 
 private:
@@ -73,6 +97,7 @@ private:
     std::condition_variable cv_;
     int limit_;
     int running_ = 0;
+    int waiting_ = 0;
 };
 
 ChildSlots&
@@ -84,10 +109,27 @@ child_slots()
 
 class SlotGuard {
 public:
-    SlotGuard() { child_slots().acquire(); }
-    ~SlotGuard() { child_slots().release(); }
+    explicit SlotGuard(std::optional<std::chrono::milliseconds> wait)
+    {
+        if (wait) {
+            held_ = child_slots().acquire_within(*wait);
+        } else {
+            child_slots().acquire();
+            held_ = true;
+        }
+    }
+    ~SlotGuard()
+    {
+        if (held_) {
+            child_slots().release();
+        }
+    }
     SlotGuard(const SlotGuard&) = delete;
     SlotGuard& operator=(const SlotGuard&) = delete;
+    bool held() const { return held_; }
+
+private:
+    bool held_ = false;
 };
 
 class Fd {
@@ -376,7 +418,11 @@ ChildResult
 run_child(const std::vector<std::string>& args, const ChildLimits& limits)
 {
     ChildResult result;
-    SlotGuard slot;  // the wall clock starts once we hold a slot, not while queueing for one
+    SlotGuard slot(limits.slot_wait);  // the wall clock starts once we hold a slot, not while queueing for one
+    if (!slot.held()) {
+        result.busy = true;
+        return result;
+    }
     const auto deadline = Clock::now() + limits.wall;
 
     Pipe out;

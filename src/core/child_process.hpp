@@ -4,6 +4,7 @@
 // after which it is SIGKILLed, and at most `max_children` run at once across the process.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,12 +15,16 @@ struct ChildLimits {
     int cpu_seconds = 300;                                       // RLIMIT_CPU
     int open_files = 64;                                         // RLIMIT_NOFILE
     std::chrono::milliseconds wall{std::chrono::minutes(5)};    // then SIGKILL
+    // Set for a child a request waits for: it may use the slot kept for such children, and gives
+    // up (ChildResult::busy) when none came within this long. Unset: wait as long as it takes.
+    std::optional<std::chrono::milliseconds> slot_wait;
 };
 
 struct ChildResult {
     int exit_code = -1;         // when it exited normally; stays -1 if it could not be started (err_tail says why)
     int signal = 0;             // when a signal ended it (SIGKILL after a timeout, SIGSEGV...)
     bool timed_out = false;
+    bool busy = false;          // never started: no slot within ChildLimits::slot_wait
     std::string out;            // its stdout (bounded: 4 MiB)
     std::string err_tail;       // the last 4 KiB of its stderr, for logs
     bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
@@ -30,7 +35,7 @@ struct ChildResult {
 ChildResult run_child(const std::vector<std::string>& args, const ChildLimits& limits);
 
 // The global cap on concurrent children; run_child waits for a slot (the wall clock starts once
-// it has one). Default: one per core.
+// it has one). Default: one per core; children with a slot_wait may use one more.
 void set_max_children(int n);
 
 // Called first thing by a worker mode: applies the limits the parent passed as arguments

@@ -28,9 +28,14 @@ struct Config {
     int idle_timeout_s = 75;
     std::int64_t max_json_body = 1 << 20;
     std::int64_t max_upload = std::int64_t{200} << 20;
+    int max_duration_s = 20 * 60;  // longer audio is refused with 422
+    int preview_max_s = 5 * 60;    // a preview stops there
+    int media_workers = 0;         // FFmpeg children at once for processing; 0 = one per core
+    int min_free_mb = 100;         // less free disk: /readyz says not ready, uploads are refused (507)
 
     int auth_rate = 30;  // signups and logins per client address per minute; 0 = off
-    int ws_rate = 100;   // messages a WebSocket connection may send per 10 s; 0 = off
+    int ws_rate = 100;   // messages a WebSocket connection (or a user over HTTP chat) may send per 10 s; 0 = off
+    int ws_per_user = 20;  // WebSockets one user may hold open; 0 = no limit
     std::vector<std::string> cors_origins;
     std::vector<std::string> trusted_proxies;
     int token_ttl_s = 7 * 24 * 3600;
@@ -44,6 +49,9 @@ struct Config {
     std::string stripe_secret_key;   // set: POST /api/purchases may use provider "stripe"
     std::string stripe_webhook_secret;
     std::string stripe_api_base = "https://api.stripe.com";
+    // With Stripe configured the test provider (tok_visa settles at once, no money moves) is off:
+    // every license would be free. Staging may turn it back on; the README warns.
+    bool allow_test_payments = false;
 
     std::string smtp_url;  // set: mail goes out through this server; unset: it is held
     std::string smtp_username;
@@ -53,10 +61,10 @@ struct Config {
     int smtp_timeout_s = 30;
     std::string mail_from = "Backbeat <no-reply@backbeat.local>";
 
-    int offer_window_s = 48 * 3600;
+    int offer_window_s = 48 * 3600;  // an offer waits this long for an answer, an accepted one for its checkout
 
     int platform_fee_bp = 1000;  // the platform's cut of each sale, in basis points (10 %)
-    std::string stripe_connect_webhook_secret;  // signs Stripe's Connect events (account.updated)  // an offer waits this long for an answer, an accepted one for its checkout
+    std::string stripe_connect_webhook_secret;  // signs Stripe's Connect events (account.updated)
 };
 
 struct CommandLine {

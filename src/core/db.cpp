@@ -239,6 +239,9 @@ Db::submit(const std::function<bool(Tx&)>& fn)
     WaitingWrite write(fn);
     enqueue(&write);
     write.done.acquire();
+    if (write.failure == kStorageFull) {
+        throw StorageFull();
+    }
     if (!write.failure.empty()) {
         throw std::runtime_error("database write failed: " + write.failure);
     }
@@ -319,6 +322,14 @@ Db::run_batch(std::vector<Work*>& batch)
                 published = published || tx.published_;
                 enqueued = enqueued || tx.enqueued_;
             } else {
+                if (sqlite3_get_autocommit(conn.raw().getHandle()) != 0) {
+                    // SQLite rolled the whole transaction back itself (it may, on a full disk): the
+                    // writes before this one are gone too, so the batch fails as a whole.
+                    if ((conn.raw().getErrorCode() & 0xff) == SQLITE_FULL) {
+                        throw StorageFull();
+                    }
+                    throw std::runtime_error(std::string("the transaction was rolled back: ") + conn.raw().getErrorMsg());
+                }
                 conn.query("ROLLBACK TO write_item").exec();
                 conn.query("RELEASE write_item").exec();
             }
@@ -332,7 +343,7 @@ Db::run_batch(std::vector<Work*>& batch)
         } catch (...) {
             // Nothing was open; the error above is the one that matters.
         }
-        finish_all(writes, e.what());
+        finish_all(writes, is_storage_full(e) ? kStorageFull : e.what());
         return;
     }
     run_hooks(visible);

@@ -7,6 +7,7 @@
 // (write) or is called back once it committed durably (write_async). Reads use a small pool of
 // read-only connections on the caller's thread; they may see a commit a moment before it is
 // durable. Prepared statements are cached per connection.
+#include "core/disk.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 
@@ -159,7 +160,8 @@ public:
 
     // Runs fn(Tx&) on the writer thread and returns its result once durably committed. A callback that
     // throws, or returns a failed Result, has its changes rolled back. Blocks the caller: never
-    // call it from a network thread.
+    // call it from a network thread. A batch that cannot commit throws; StorageFull when the disk
+    // is full (is_storage_full in disk.hpp tells a request's 507 from a 500).
     template <class F>
     auto write(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
@@ -198,6 +200,8 @@ public:
     std::int64_t syncs() const;
 
 private:
+    // The failure a batch reports to its writes when it could not commit for lack of space.
+    static constexpr const char* kStorageFull = "storage full";
     // Something for the writer thread: a write, or a checkpoint between batches.
     struct Work {
         enum class Kind { kWrite, kCheckpoint };
@@ -287,7 +291,7 @@ struct Db::AsyncWrite final : Work {
             return result->has_value();
         } catch (const std::exception& e) {
             log::error("db", "write failed", {{"error", e.what()}});
-            result.emplace(internal());
+            result.emplace(is_storage_full(e) ? insufficient_storage() : internal());
             return false;
         }
     }
@@ -296,7 +300,8 @@ struct Db::AsyncWrite final : Work {
     {
         std::unique_ptr<AsyncWrite> self(this);
         if (!failure.empty() || !result) {
-            result.emplace(internal());  // the batch failed (and was logged) as a whole
+            // The batch failed (and was logged) as a whole.
+            result.emplace(failure == kStorageFull ? insufficient_storage() : internal());
         }
         done(std::move(*result));
     }

@@ -22,6 +22,7 @@ http_status(Code code)
         case Code::kHeaderTooLarge: return 431;
         case Code::kInternal: return 500;
         case Code::kUnavailable: return 503;
+        case Code::kInsufficientStorage: return 507;
     }
     return 500;
 }
@@ -105,6 +106,15 @@ Error
 internal(std::string message)
 {
     return {Code::kInternal, "internal", std::move(message), {}};
+}
+
+Error
+insufficient_storage(int retry_after_s)
+{
+    boost::json::object details;
+    details["retry_after_s"] = retry_after_s;
+    return {Code::kInsufficientStorage, "insufficient_storage",
+            "the server is out of disk space; nothing was saved, try again later", std::move(details)};
 }
 
 }  // namespace bb::core

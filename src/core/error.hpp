@@ -25,6 +25,7 @@ enum class Code {
     kHeaderTooLarge,    // 431
     kInternal,          // 500
     kUnavailable,       // 503
+    kInsufficientStorage,  // 507: the disk is full
 };
 
 struct Error {
@@ -58,5 +59,6 @@ Error invalid_fields(boost::json::object fields);
 Error rate_limited(int retry_after_s);
 Error unavailable(std::string message, int retry_after_s = 1);
 Error internal(std::string message = "internal error");
+Error insufficient_storage(int retry_after_s = 60);
 
 }  // namespace bb::core

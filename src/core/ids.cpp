@@ -66,6 +66,13 @@ new_id()
     return out;
 }
 
+const std::string&
+instance_id()
+{
+    static const std::string id = new_id();
+    return id;
+}
+
 std::string
 new_request_id()
 {

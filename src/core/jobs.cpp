@@ -1,6 +1,7 @@
 #include "core/jobs.hpp"
 
 #include "core/clock.hpp"
+#include "core/disk.hpp"
 #include "core/event_bus.hpp"
 #include "core/log.hpp"
 
@@ -15,6 +16,14 @@
 #include <vector>
 
 namespace bb::core {
+namespace {
+
+// A job that failed for lack of disk space is not at fault: it waits for room without using up an
+// attempt, so a beat is processed once space returns instead of ending 'failed' (or stuck).
+constexpr auto kStorageRetry = std::chrono::seconds(10);
+constexpr auto kRecordRetry = std::chrono::seconds(2);
+
+}  // namespace
 
 struct JobRunner::State {
     Db& db;
@@ -50,13 +59,36 @@ struct JobRunner::State {
         });
     }
 
-    void finish(const Job& job, const std::string& failure)
+    // Retried until recorded (a full disk gets room again; a job left 'running' would not run
+    // again before a restart), unless the runner stops: then start() queues it again.
+    void finish(const Job& job, const std::string& failure, bool no_space)
+    {
+        for (;;) {
+            try {
+                record(job, failure, no_space);
+                return;
+            } catch (const std::exception& e) {
+                log::warn("jobs", "recording a job's outcome failed; retrying", {{"job_id", job.id}, {"error", e.what()}});
+            }
+            std::unique_lock lock(mutex);
+            if (cv.wait_for(lock, kRecordRetry, [&] { return stopping; })) {
+                return;
+            }
+        }
+    }
+
+    void record(const Job& job, const std::string& failure, bool no_space)
     {
         const auto now = clock::now_ms();
         auto kind = kinds.find(job.kind);
         const int max_attempts = kind == kinds.end() ? 1 : kind->second.max_attempts;
         db.write([&](Tx& tx) {
-            if (failure.empty()) {
+            if (no_space) {
+                tx.query("UPDATE core_jobs SET status = 'queued', attempts = attempts - 1, run_after_ms = ?, "
+                         "last_error = ?, updated_ms = ? WHERE id = ?")
+                    .bind(now + std::chrono::milliseconds(kStorageRetry).count(), failure, now, job.id)
+                    .exec();
+            } else if (failure.empty()) {
                 tx.query("UPDATE core_jobs SET status = 'done', last_error = NULL, updated_ms = ? WHERE id = ?")
                     .bind(now, job.id)
                     .exec();
@@ -76,6 +108,7 @@ struct JobRunner::State {
     void run(const Job& job)
     {
         std::string failure;
+        bool no_space = false;
         auto kind = kinds.find(job.kind);
         if (kind == kinds.end()) {
             failure = "no handler for job kind " + job.kind;
@@ -84,16 +117,18 @@ struct JobRunner::State {
                 auto result = kind->second.handler(job);
                 if (!result) {
                     failure = result.error().message.empty() ? "failed" : result.error().message;
+                    no_space = result.error().code == Code::kInsufficientStorage;
                 }
             } catch (const std::exception& e) {
                 failure = e.what();
+                no_space = is_storage_full(e);
             }
         }
         if (!failure.empty()) {
-            log::warn("jobs", "job failed", {{"job_id", job.id}, {"kind", job.kind}, {"attempt", job.attempts},
-                                             {"error", failure}});
+            log::warn("jobs", no_space ? "job waits for disk space" : "job failed",
+                      {{"job_id", job.id}, {"kind", job.kind}, {"attempt", job.attempts}, {"error", failure}});
         }
-        finish(job, failure);
+        finish(job, failure, no_space);
     }
 
     void count_queued()

@@ -29,6 +29,8 @@ public:
     ~JobRunner();
 
     // A failed Result or exception is retried with backoff until max_attempts, then marked failed.
+    // A failure for lack of disk space (Code::kInsufficientStorage, or is_storage_full) is retried
+    // every few seconds without using up an attempt.
     void handle(std::string kind, Handler handler, int max_attempts = 3);
 
     void start();

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 
@@ -181,6 +182,9 @@ struct MultipartParser::State {
         std::string pattern = (std::filesystem::path(options.temp_dir) / "upload-XXXXXX").string();
         fd = ::mkostemp(pattern.data(), O_CLOEXEC);
         if (fd < 0) {
+            if (errno == ENOSPC || errno == EDQUOT) {
+                return core::insufficient_storage();
+            }
             return core::internal("cannot create a temporary file for the upload");
         }
         file.path = pattern;
@@ -210,6 +214,9 @@ struct MultipartParser::State {
             if (n < 0) {
                 if (errno == EINTR) {
                     continue;
+                }
+                if (errno == ENOSPC || errno == EDQUOT) {
+                    return core::insufficient_storage();
                 }
                 return core::internal("cannot write the upload to disk");
             }

@@ -1,10 +1,12 @@
 #include "http/pipeline.hpp"
 
+#include "core/disk.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/rate_limiter.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -73,6 +75,30 @@ bearer_token(const Request& req)
     return {};
 }
 
+// What the API would own, however it is spelled ("/API/x", "//api/x"): a miss there is a JSON 404,
+// never the web page, which a client expecting JSON would choke on.
+bool
+is_api_path(std::string_view path)
+{
+    while (path.starts_with('/')) {
+        path.remove_prefix(1);
+    }
+    return path.size() >= 3 && boost::algorithm::iequals(path.substr(0, 3), "api") && (path.size() == 3 || path[3] == '/');
+}
+
+// What a handler's exception becomes: 507 when the disk is full (nothing was saved; the client may
+// retry later), else a 500 that is logged.
+core::Error
+failure(const Route& route, const std::exception& e)
+{
+    if (core::is_storage_full(e)) {
+        core::log::warn("http", "out of disk space", {{"route", route.path}, {"error", e.what()}});
+        return core::insufficient_storage();
+    }
+    core::log::error("http", "handler failed", {{"route", route.path}, {"error", e.what()}});
+    return core::internal();
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const Router& router, core::Metrics& metrics, Options options)
@@ -118,8 +144,7 @@ Pipeline::route(Request& req, bool draining) const
                         .with_header("Allow", match.allow);
         return out;
     }
-    const bool api_path = req.path.starts_with("/api/") || req.path == "/api";
-    if ((req.method == "GET" || req.method == "HEAD") && !api_path && router_.fallback()) {
+    if ((req.method == "GET" || req.method == "HEAD") && !is_api_path(req.path) && router_.fallback()) {
         auto reply = router_.fallback()(req);
         out.early = reply ? std::move(*reply) : Response::error(reply.error());
         return out;
@@ -137,8 +162,7 @@ Pipeline::handle(const Route* route, Request& req) const
     } catch (const core::ErrorException& e) {
         return Response::error(e.error);
     } catch (const std::exception& e) {
-        core::log::error("http", "handler failed", {{"route", route->path}, {"error", e.what()}});
-        return Response::error(core::internal());
+        return Response::error(failure(*route, e));
     }
 }
 
@@ -175,8 +199,7 @@ Pipeline::try_deferred(const Route* route, Request& req, const Respond& respond)
         return route->deferred(req, respond);
     } catch (const std::exception& e) {
         // Thrown before any work was queued (a closed database): nothing else will answer.
-        core::log::error("http", "handler failed", {{"route", route->path}, {"error", e.what()}});
-        respond(core::internal());
+        respond(failure(*route, e));
         return true;
     }
 }

@@ -33,9 +33,12 @@ Response::error(const core::Error& error)
     boost::json::object envelope;
     envelope["error"] = std::move(inner);
     Response r = json(core::http_status(error.code), envelope);
-    if (error.code == core::Code::kRateLimited || error.code == core::Code::kUnavailable) {
-        const auto* retry = error.details.if_contains("retry_after_s");
-        r.with_header("Retry-After", retry != nullptr && retry->is_int64() ? std::to_string(retry->as_int64()) : "1");
+    // Any answer that says when to try again (a checkout still in flight: 409) says it in the header too.
+    const auto* retry = error.details.if_contains("retry_after_s");
+    if (retry != nullptr && retry->is_int64()) {
+        r.with_header("Retry-After", std::to_string(retry->as_int64()));
+    } else if (error.code == core::Code::kRateLimited || error.code == core::Code::kUnavailable) {
+        r.with_header("Retry-After", "1");
     }
     return r;
 }

@@ -242,6 +242,12 @@ private:
             return respond(Response::error(handler.error()));
         }
         const Principal principal = req_.principal.value_or(Principal{});
+        if (!principal.user_id.empty() && !server_.hub.admit(principal.user_id, server_.options.ws_per_user)) {
+            return respond(Response::error(
+                {core::Code::kRateLimited, "too_many_sockets",
+                 "you have " + std::to_string(server_.options.ws_per_user) + " WebSockets open already; close one first",
+                 {{"retry_after_s", 5}, {"limit", server_.options.ws_per_user}}}));
+        }
         deadline_ms_ = 0;
         done_request();
         start_ws_session(std::move(stream_), parser_->release(), std::move(*handler), principal, server_.hub,
@@ -332,6 +338,10 @@ private:
         if (auto fast = server_.pipeline.try_fast_path(route_, req_)) {
             return respond(std::move(*fast));
         }
+        // The request has arrived whole: the read timeout is over. While the handler works (an
+        // upload's probe, a call to Stripe) the client waits for an answer, which sets the next
+        // deadline; a handler bounds its own time.
+        deadline_ms_ = 0;
         if (route_->deferred && server_.pipeline.try_deferred(route_, req_, answer_later())) {
             return;
         }

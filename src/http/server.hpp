@@ -40,6 +40,7 @@ public:
         bool access_log = true;
         std::chrono::seconds drain_timeout{10};
         int ws_messages_per_10s = 100;  // per WebSocket connection; 0 = no limit
+        int ws_per_user = 20;           // open WebSockets one user may hold; 0 = no limit
         std::size_t ws_max_queue = 256;   // frames a slow reader may fall behind before it is cut off
     };
 

@@ -10,6 +10,31 @@ WsHub::join(const std::string& group, const std::shared_ptr<WsConnection>& conn)
     memberships_[conn->id()].insert(group);
 }
 
+bool
+WsHub::admit(const std::string& user_id, int limit)
+{
+    std::lock_guard lock(users_mutex_);
+    int& open = per_user_[user_id];
+    if (limit > 0 && open >= limit) {
+        if (open == 0) {
+            per_user_.erase(user_id);
+        }
+        return false;
+    }
+    ++open;
+    return true;
+}
+
+void
+WsHub::release(const std::string& user_id)
+{
+    std::lock_guard lock(users_mutex_);
+    auto it = per_user_.find(user_id);
+    if (it != per_user_.end() && --it->second <= 0) {
+        per_user_.erase(it);
+    }
+}
+
 void
 WsHub::leave_all(const WsConnection& conn)
 {

@@ -53,8 +53,14 @@ public:
     // The session's own bookkeeping (ws_session.cpp).
     void opened() { connections_.fetch_add(1); }
     void closed() { connections_.fetch_sub(1); }
+    // Counts one more socket of this user unless they hold `limit` already (0: no limit); a
+    // session that was admitted is released when it dies.
+    bool admit(const std::string& user_id, int limit);
+    void release(const std::string& user_id);
 
 private:
+    std::mutex users_mutex_;
+    std::map<std::string, int, std::less<>> per_user_;
     mutable std::mutex mutex_;
     std::map<std::string, std::map<std::uint64_t, std::weak_ptr<WsConnection>>, std::less<>> groups_;
     std::map<std::uint64_t, std::set<std::string>> memberships_;

@@ -1,10 +1,13 @@
 // A WebSocket connection's handshake and lifetime, and the sweeper (ws_session_impl.hpp).
+#include "core/disk.hpp"
+#include "core/log.hpp"
 #include "http/ws_hub.hpp"
 #include "http/ws_session_impl.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace bb::http {
 namespace net = boost::asio;
@@ -36,6 +39,13 @@ WsSession::WsSession(WsSocket socket, std::shared_ptr<WsHandler> handler, Princi
 {
 }
 
+WsSession::~WsSession()
+{
+    if (!principal_.user_id.empty()) {
+        hub_.release(principal_.user_id);
+    }
+}
+
 void
 WsSession::run(beast::http::request<beast::http::string_body> upgrade)
 {
@@ -63,7 +73,7 @@ WsSession::on_accept()
     }
     hub_.opened();
     hub_.join(WsHub::kEveryone, shared_from_this());
-    net::post(callbacks_, [self = shared_from_this()] { self->handler_->on_open(self); });
+    net::post(callbacks_, [self = shared_from_this()] { self->guarded([&] { self->handler_->on_open(self); }); });
     do_read();
 }
 
@@ -113,7 +123,24 @@ WsSession::finished()
     }
     hub_.leave_all(*this);
     hub_.closed();
-    net::post(callbacks_, [self = shared_from_this()] { self->handler_->on_close(self); });
+    net::post(callbacks_, [self = shared_from_this()] { self->guarded([&] { self->handler_->on_close(self); }); });
+}
+
+// A handler's exception (a write that found the disk full) must not end the pool thread, which
+// would end the process: the peer gets an error frame, as for any refused message.
+void
+WsSession::guarded(const std::function<void()>& callback)
+{
+    try {
+        callback();
+    } catch (const std::exception& e) {
+        const bool full = core::is_storage_full(e);
+        core::log::write(full ? core::log::Level::kWarn : core::log::Level::kError, "ws", "socket handler failed",
+                         {{"error", e.what()}});
+        const core::Error error = full ? core::insufficient_storage() : core::internal();
+        send(std::make_shared<const std::string>(boost::json::serialize(
+            boost::json::object{{"type", "error"}, {"code", error.slug}, {"message", error.message}})));
+    }
 }
 
 void

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,6 +45,7 @@ public:
 
     WsSession(WsSocket socket, std::shared_ptr<WsHandler> handler, Principal principal, WsHub& hub,
               boost::asio::thread_pool& callbacks, const WsSettings& settings);
+    ~WsSession() override;  // gives the user's socket back to the hub (admitted before the handshake)
 
     void run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
 
@@ -80,6 +82,7 @@ private:
     // ---- lifetime (ws_session.cpp) ----
     void on_accept();
     void finished();
+    void guarded(const std::function<void()>& callback);  // runs a handler callback; never throws
 
     // ---- read side, on the strand (ws_session_read.cpp) ----
     void do_read();
@@ -96,7 +99,9 @@ private:
     ssize_t write_vector(iovec* iov, int count);                           // locked
     void wait_writable();                                                  // locked
     void written(ws::Opcode op);                                           // locked
-    void begin_close(std::uint16_t code, std::string_view reason);         // locked
+    // Locked. A reader too far behind (drop_unsent) loses what is queued; otherwise the close
+    // frame goes after it.
+    void begin_close(std::uint16_t code, std::string_view reason, bool drop_unsent = false);
     void shutdown_socket();                                                // locked
 
     WsSocket socket_;

@@ -151,9 +151,17 @@ WsSession::on_frame(const ws::Frame& frame)
         return fail(ws::kCloseBadData, "text is not UTF-8");
     }
     if (!within_rate()) {
-        return fail(ws::kClosePolicy, "too many messages");
+        // Read nothing more, but close only after the messages taken before this one were handled
+        // (on the callbacks strand, in order): each one stored gets its acknowledgement first.
+        discarding_ = true;
+        return net::post(callbacks_, [self = shared_from_this()] {
+            std::lock_guard lock(self->mutex_);
+            self->begin_close(ws::kClosePolicy, "too many messages");
+        });
     }
-    net::post(callbacks_, [self = shared_from_this(), text] { self->handler_->on_message(self, *text); });
+    net::post(callbacks_, [self = shared_from_this(), text] {
+        self->guarded([&] { self->handler_->on_message(self, *text); });
+    });
 }
 
 // The peer broke a rule: tell it why and read nothing more from it.

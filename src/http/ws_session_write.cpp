@@ -55,7 +55,7 @@ WsSession::push(ws::Opcode op, std::shared_ptr<const std::string> payload)
     }
     if (queue_.size() - head_ >= settings_.max_queue && op == ws::Opcode::kText) {
         // Too far behind: cut it off rather than hold frames for it without bound.
-        return begin_close(ws::kClosePolicy, "too slow: messages are piling up");
+        return begin_close(ws::kClosePolicy, "too slow: messages are piling up", true);
     }
     queue_.push_back({std::move(payload), op});
     if (!waiting_) {
@@ -205,14 +205,14 @@ WsSession::written(ws::Opcode op)
 // Requires mutex_. Queues a close frame after what is queued (a slow reader's backlog is
 // dropped, except a frame already half written).
 void
-WsSession::begin_close(std::uint16_t code, std::string_view reason)
+WsSession::begin_close(std::uint16_t code, std::string_view reason, bool drop_unsent)
 {
     if (state_ != State::kOpen) {
         return;
     }
     state_ = State::kClosing;
     closing_since_ms_ = ws_now_ms();
-    if (code == ws::kClosePolicy && head_ < queue_.size()) {
+    if (drop_unsent && head_ < queue_.size()) {
         queue_.resize(offset_ > 0 ? head_ + 1 : head_);
     }
     push(ws::Opcode::kClose, std::make_shared<const std::string>(ws::close_body(code, reason)));

@@ -3,8 +3,10 @@
 // that a flow ran clean; screenshots go to one folder a person can open afterwards.
 import fs from 'node:fs';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { BIN } from '../integration/harness.mjs';
+import { BIN, PASSWORD } from '../integration/harness.mjs';
 
 export const SCREENSHOTS = process.env.BACKBEAT_E2E_SCREENSHOTS || path.join(path.dirname(BIN), 'e2e-screenshots');
 
@@ -47,16 +49,28 @@ export async function screenshot(page, name) {
 }
 
 // Steps that build on each other: once one fails, the later ones fail at once instead of waiting
-// out their timeouts on a page in an unknown state.  const step = steps(it); step('name', fn).
-export function steps(it) {
+// out their timeouts on a page in an unknown state. Returns step(name, fn) for one describe.
+export function steps() {
   let broken = null;
-  return (name, fn) => it(name, async () => {
-    if (broken) throw new Error(`not run: the step "${broken}" failed`);
-    try {
-      await fn();
-    } catch (error) {
-      broken = name;
-      throw error;
-    }
-  });
+  return function step(name, fn) {
+    it(name, async () => {
+      if (broken) assert.fail(`not run: the step "${broken}" failed`);
+      try {
+        await fn();
+      } catch (error) {
+        broken = name;
+        throw error;
+      }
+    });
+  };
+}
+
+// Signs a new account up through the page and waits for the header to show it.
+export async function signUp(page, username, { timeout = 20000 } = {}) {
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Email').fill(`${username}@example.test`);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('#me', { hasText: username }).waitFor({ timeout });
 }

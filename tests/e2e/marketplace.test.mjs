@@ -27,7 +27,7 @@ describe('marketplace in the browser', { timeout: 300000 }, () => {
   before(async () => {
     stripe = await startStripeStandin();
     srv = await startServer({ args: ['--stripe-secret-key', stripe.secretKey, '--stripe-webhook-secret', 'whsec_e2e',
-      '--stripe-api-base', stripe.base, '--stripe-connect-webhook-secret', CONNECT_SECRET] });
+      '--stripe-api-base', stripe.base, '--allow-test-payments', 'true', '--stripe-connect-webhook-secret', CONNECT_SECRET] });
     browser = await launch('marketplace');
     producer = await person(browser, srv.base);
     buyer = await person(browser, srv.base);
@@ -58,7 +58,7 @@ describe('marketplace in the browser', { timeout: 300000 }, () => {
     console.log(`# screenshots: ${screenshotDir()}`);
   });
 
-  const step = steps(it);
+  const step = steps();
 
   async function logIn(who, username) {
     await who.page.goto('/login');

@@ -1,7 +1,7 @@
 // The web UI end to end, in headless Chromium against the real binary (embedded assets): a
 // producer and a buyer, each in their own browser context, go through the store's main flows.
 // The steps run in order and share the two people; a failing step stops the ones after it.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { makeAudio, writeTemp } from '../integration/audio.mjs';
@@ -9,7 +9,9 @@ import { PASSWORD, startServer, uniqueName } from '../integration/harness.mjs';
 import { makeZip } from '../integration/zip.mjs';
 
 const assertOk = (res) => assert.ok(res.status >= 200 && res.status < 300, `${res.status} ${res.text}`);
-import { launch, person, screenshot, screenshotDir } from './browser.mjs';
+import {
+  launch, person, screenshot, screenshotDir, signUp as signUpPage, steps,
+} from './browser.mjs';
 
 const LIVE = { timeout: 20000 };
 
@@ -46,20 +48,7 @@ describe('web UI', { timeout: 300000 }, () => {
     console.log(`# screenshots: ${screenshotDir()}`);
   });
 
-  // The steps build on each other: once one fails, the later ones fail at once instead of
-  // waiting out their timeouts on a page in an unknown state.
-  let broken = null;
-  function step(name, fn) {
-    it(name, async () => {
-      if (broken) assert.fail(`not run: the step "${broken}" failed`);
-      try {
-        await fn();
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
-  }
+  const step = steps();
 
   // From the store, by search, as a buyer would come back to it.
   async function openBeatPage(page) {
@@ -69,15 +58,7 @@ describe('web UI', { timeout: 300000 }, () => {
     await page.getByRole('heading', { name: title }).waitFor(LIVE);
   }
 
-  async function signUp(who, username) {
-    const { page } = who;
-    await page.goto('/signup');
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Email').fill(`${username}@example.test`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.locator('#me', { hasText: username }).waitFor(LIVE);
-  }
+  const signUp = (who, username) => signUpPage(who.page, username);
 
   step('serves the store under a strict CSP with cacheable assets and a light first page', async () => {
     const res = await fetch(`${srv.base}/`);

@@ -14,7 +14,7 @@ let stripe;
 before(async () => {
   stripe = await startStripeStandin();
   srv = await startServer({ args: ['--stripe-secret-key', stripe.secretKey, '--stripe-webhook-secret', WEBHOOK_SECRET,
-    '--stripe-api-base', stripe.base, '--platform-fee-percent', '10'] });
+    '--stripe-api-base', stripe.base, '--allow-test-payments', 'true', '--platform-fee-percent', '10'] });
 });
 after(async () => {
   await srv?.close();

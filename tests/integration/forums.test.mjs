@@ -11,7 +11,7 @@ import { makeAudio, uploadOk, waitReady } from './audio.mjs';
 
 let srv; let producer; let beat;
 const UNKNOWN = '01a1ffe8-dffc-7126-9f52-b32307b54ab0';
-const ROOM_KEYS = ['room_id', 'room_type', 'beat_id', 'genre', 'name', 'created_by', 'members_online', 'created_at', 'closed_at'];
+const ROOM_KEYS = ['room_id', 'room_type', 'beat_id', 'genre', 'name', 'created_by', 'owner_id', 'members_online', 'created_at', 'closed_at'];
 
 before(async () => {
   srv = await startServer();
@@ -90,11 +90,12 @@ describe('forums', () => {
     const u = await srv.signup();
     const br = assertRoom(assertStatus(await srv.api('POST', '/api/forums/rooms',
       { token: u.token, body: { room_type: 'beat', beat_id: beat.beat_id } }), 201, 'beat room'));
+    // A beat's room belongs to the beat's producer, whoever opened it.
     assertFields(br, { room_type: 'beat', beat_id: beat.beat_id, genre: null, name: 'Room Beat', created_by: u.id,
-      members_online: 0, closed_at: null });
+      owner_id: producer.id, members_online: 0, closed_at: null });
     const gr = assertRoom(assertStatus(await srv.api('POST', '/api/forums/rooms',
       { token: u.token, body: { room_type: 'genre', genre: 'trap', name: 'Trap talk' } }), 201, 'genre room'));
-    assertFields(gr, { room_type: 'genre', beat_id: null, genre: 'trap', name: 'Trap talk' });
+    assertFields(gr, { room_type: 'genre', beat_id: null, genre: 'trap', name: 'Trap talk', owner_id: u.id });
     const dflt = assertStatus(await srv.api('POST', '/api/forums/rooms',
       { token: u.token, body: { room_type: 'genre', genre: 'lofi' } }), 201, 'default name');
     assert.equal(dflt.name, 'lofi');
@@ -182,9 +183,10 @@ describe('forums', () => {
     assert.deepEqual(h2.messages.map((m) => m.message_id), order.slice(0, 1));
     assert.equal(h2.next_cursor, null);
 
-    // Only the creator (or an admin) closes it.
+    // Only its owner, the beat's producer (or an admin), closes it: not a member, not whoever opened it.
     assertError(await srv.api('DELETE', `/api/forums/rooms/${room.room_id}`, { token: b.token }), 403, 'forbidden');
-    const closed = assertStatus(await srv.api('DELETE', `/api/forums/rooms/${room.room_id}`, { token: owner.token }), 200, 'close');
+    assertError(await srv.api('DELETE', `/api/forums/rooms/${room.room_id}`, { token: owner.token }), 403, 'forbidden');
+    const closed = assertStatus(await srv.api('DELETE', `/api/forums/rooms/${room.room_id}`, { token: producer.token }), 200, 'close');
     assert.match(closed.closed_at, RFC3339);
     for (const m of members) {
       await until(m, (x) => x.closed !== null, 'the close');

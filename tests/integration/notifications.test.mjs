@@ -11,7 +11,8 @@ import {
 import { makeAudio, uploadOk, waitReady } from './audio.mjs';
 
 let srv;
-before(async () => { srv = await startServer(); });
+// One test sends 200+ chat messages from one user to overflow a replay: past the per-user send rate.
+before(async () => { srv = await startServer({ args: ['--ws-rate', '0'] }); });
 after(async () => { await srv?.close(); });
 
 const VISA = { provider: 'test', token: 'tok_visa' };
@@ -187,8 +188,11 @@ describe('purchases', () => {
 
       const sold = await sellerSock.waitFor((x) => x.kind === 'sale', 'the seller frame');
       assertFrame(sold, 'sale', 'seller frame');
-      assert.equal(sold.message, `${title} was bought`);
-      assert.deepEqual(sold.data, { purchase_id: purchase.purchase_id, beat_id: beat.beat_id });
+      // Who bought which license for how much.
+      assert.equal(sold.message, `${buyer.username} bought a basic license for “${title}” for $9.99`);
+      assert.deepEqual(sold.data, {
+        purchase_id: purchase.purchase_id, beat_id: beat.beat_id, buyer_id: buyer.id, buyer: buyer.username, license: 'basic', price_cents: 999,
+      });
 
       const b = await list(buyer);
       const p = b.notifications.find((n) => n.kind === 'purchase');

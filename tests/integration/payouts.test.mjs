@@ -16,7 +16,7 @@ before(async () => {
   stripe = await startStripeStandin();
   srv = await startServer({
     args: ['--stripe-secret-key', stripe.secretKey, '--stripe-webhook-secret', 'whsec_checkout_test',
-      '--stripe-api-base', stripe.base, '--stripe-connect-webhook-secret', CONNECT_SECRET,
+      '--stripe-api-base', stripe.base, '--allow-test-payments', 'true', '--stripe-connect-webhook-secret', CONNECT_SECRET,
       '--platform-fee-percent', '10'],
   });
   admin = await srv.admin();

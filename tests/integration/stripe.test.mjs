@@ -21,8 +21,11 @@ let srv;
 let stripe;
 before(async () => {
   stripe = await startStripeStandin({ secretKey: SECRET_KEY });
+  // These tests buy with the test provider beside Stripe too, which takes the explicit setting
+  // (stripe_rules.test.mjs checks it is off without it).
   srv = await startServer({
-    args: ['--stripe-secret-key', SECRET_KEY, '--stripe-webhook-secret', WEBHOOK_SECRET, '--stripe-api-base', stripe.base],
+    args: ['--stripe-secret-key', SECRET_KEY, '--stripe-webhook-secret', WEBHOOK_SECRET, '--stripe-api-base', stripe.base,
+      '--allow-test-payments', 'true'],
   });
 });
 after(async () => {

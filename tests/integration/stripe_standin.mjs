@@ -1,8 +1,10 @@
 // A local stand-in for the part of Stripe's API that backbeat calls, plus Stripe's webhook signing.
 // It listens on 127.0.0.1:0 (node:http), checks what Stripe would check on
-// POST /v1/checkout/sessions (the secret key as a Bearer token, a form-encoded body with
-// client_reference_id and line_items with integer unit_amounts), records every request, and answers
-// like Stripe: 200 {id: "cs_test_...", object: "checkout.session", url, ...}; and POST /v1/refunds
+// POST /v1/checkout/sessions (the secret key as a Bearer token, a form-encoded body with a mode,
+// client_reference_id, line_items with integer unit_amounts, and an expires_at, when given, 30 min
+// to 24 h ahead), replays the first answer for a repeated Idempotency-Key (and refuses the key with
+// other parameters), records every request, and answers like Stripe: 200 {id: "cs_test_...",
+// object: "checkout.session", url, expires_at, ...}; and POST /v1/refunds
 // (one full refund per payment_intent, replayed for the same Idempotency-Key).
 // Its mode can be switched at runtime:
 //   'ok'       answer as above
@@ -20,10 +22,25 @@ function stripeError(res, status, type, message, param) {
   res.end(body);
 }
 
+// Stripe lets a Checkout Session expire between 30 minutes and 24 hours after it is created.
+const MIN_EXPIRY_S = 30 * 60;
+const MAX_EXPIRY_S = 24 * 60 * 60;
+
 // Checks a decoded checkout-session form; returns a list of problems (empty when it is valid).
-function checkoutProblems(form) {
+function checkoutProblems(form, nowS) {
   const problems = [];
+  if (!['payment', 'subscription', 'setup'].includes(form.mode)) problems.push(`mode '${form.mode}' is not payment, subscription or setup`);
   if (!form.client_reference_id) problems.push('client_reference_id is missing');
+  if (form.expires_at !== undefined) {
+    if (!/^\d+$/.test(form.expires_at)) {
+      problems.push(`expires_at '${form.expires_at}' is not a Unix timestamp in seconds`);
+    } else {
+      const ahead = Number(form.expires_at) - nowS;
+      if (ahead < MIN_EXPIRY_S || ahead > MAX_EXPIRY_S) {
+        problems.push(`expires_at must be 30 minutes to 24 hours after the session is created; it is ${ahead} s ahead`);
+      }
+    }
+  }
   const lines = new Set();
   for (const k of Object.keys(form)) {
     const m = /^line_items\[(\d+)\]/.exec(k);
@@ -54,6 +71,7 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
     sessions: [],
     refunds: [],  // [{payment_intent, key, refund}]
     hanging: new Set(),
+    idempotent: new Map(),  // Idempotency-Key of a checkout -> {raw, session}: Stripe replays it
   };
   // Connect (accounts, account links, transfers) at the same address, as on api.stripe.com.
   const connect = stripeConnect({ secretKey });
@@ -155,10 +173,28 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
         refund(rec, form, req.headers['idempotency-key'], res);
         return;
       }
-      rec.problems.push(...checkoutProblems(form));
+      // The same Idempotency-Key replays the first answer; with other parameters it is refused.
+      const key = req.headers['idempotency-key'];
+      const earlier = key === undefined ? undefined : state.idempotent.get(key);
+      if (earlier && earlier.raw !== raw) {
+        rec.answered = 400;
+        rec.problems.push(`Idempotency-Key '${key}' was first used with other parameters`);
+        stripeError(res, 400, 'idempotency_error', 'Keys for idempotent requests can only be used with the same parameters they were first used with.');
+        return;
+      }
+      if (earlier) {
+        rec.answered = 200;
+        rec.replayed = true;
+        const body = JSON.stringify(earlier.session);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Idempotent-Replayed': 'true' });
+        res.end(body);
+        return;
+      }
+      const nowS = Math.floor(Date.now() / 1000);
+      rec.problems.push(...checkoutProblems(form, nowS));
       if (rec.problems.length > 0) {
         rec.answered = 400;
-        stripeError(res, 400, 'invalid_request_error', rec.problems.join('; '));
+        stripeError(res, 400, 'invalid_request_error', rec.problems.join('; '), form.expires_at !== undefined && rec.problems.some((p) => p.startsWith('expires_at')) ? 'expires_at' : undefined);
         return;
       }
       const id = `cs_test_${randomBytes(12).toString('hex')}`;
@@ -182,7 +218,10 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
         success_url: form.success_url ?? null,
         cancel_url: form.cancel_url ?? null,
         payment_intent: null,
+        created: nowS,
+        expires_at: form.expires_at === undefined ? nowS + MAX_EXPIRY_S : Number(form.expires_at),
       };
+      if (key !== undefined) state.idempotent.set(key, { raw, session });
       state.sessions.push({ ...session, amounts, form });
       rec.answered = 200;
       const body = JSON.stringify(session);
@@ -270,6 +309,7 @@ export function checkoutSessionObject(session, { purchaseId, paymentIntent = nul
     status,
     payment_status: paymentStatus,
     payment_intent: paymentIntent,
+    expires_at: session.expires_at,
     url: status === 'open' ? session.url : null,
   };
 }

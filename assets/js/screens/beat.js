@@ -1,7 +1,7 @@
 // A beat's page: the waveform player, its licenses and buying, reviews, its discussion room,
 // adding it to a playlist, a way to message the producer, and for its producer a share link.
 import { api, id, q } from '../api.js';
-import { busy, clock, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
+import { busy, clock, cover, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
 import { freeDownloadPanel } from '../free_download.js';
 import { licensesPanel } from '../licenses.js';
 import { offerPanel } from '../offer_panel.js';
@@ -72,7 +72,7 @@ export async function render(view, params) {
   view.append(
     h('article', { class: 'beat-page' },
       h('header', { class: 'beat-head' },
-        ready ? playButton : null,
+        h('div', { class: 'cover-art' }, cover(beat, 'large'), ready ? playButton : null),
         h('div', {},
           h('h1', {}, beat.title),
           h('p', {}, 'by ', h('a', { href: `/users/${id(beat.producer_id)}` }, beat.artist), ' · ', rating),

@@ -5,6 +5,7 @@ import { api, id, q } from '../api.js';
 import { busy, formError, h, showErrors, when } from '../dom.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
+import { focusChat } from '../live.js';
 import { liveSocket, wsUrl } from '../socket.js';
 
 export async function render(view, params, query) {
@@ -17,6 +18,7 @@ export async function render(view, params, query) {
   const shown = new Set();
   let newest = null;
   let open = null;  // {chat_id, receiver (user id or username), list element}
+  let unfocus = () => {};
   const seen = (messageId) => { if (!newest || messageId > newest) newest = messageId; };
 
   async function loadConversations() {
@@ -60,6 +62,8 @@ export async function render(view, params, query) {
           list.lastElementChild?.scrollIntoView({ block: 'nearest' });
           if (!open.chat_id) {
             open.chat_id = sent.chat_id;
+            unfocus();
+            unfocus = focusChat(sent.chat_id);
             history.replaceState(null, '', `/chat/${id(sent.chat_id)}`);
           }
           loadConversations();
@@ -69,6 +73,8 @@ export async function render(view, params, query) {
       });
     });
     open = { chat_id: chatId, receiver, list };
+    unfocus();
+    unfocus = chatId ? focusChat(chatId) : () => {};
     thread.replaceChildren(h('h2', {}, title), list, form);
     text.focus();
     return list;
@@ -138,5 +144,5 @@ export async function render(view, params, query) {
 
   const token = session.token;
   const socket = liveSocket(() => wsUrl(`/ws/chat/${id(me.user_id)}?token=${id(token)}${newest ? `&since=${id(newest)}` : ''}`), { onFrame });
-  return () => socket.close();
+  return () => { socket.close(); unfocus(); };
 }

@@ -1,7 +1,7 @@
 // One playlist: play it as the player's queue; its owner renames it, makes it public or private,
 // reorders and removes beats, shares it by link, or deletes it.
 import { api, id } from '../api.js';
-import { busy, field, formError, h, plural, showErrors, toast } from '../dom.js';
+import { busy, field, formError, h, mount, plural, showErrors, toast } from '../dom.js';
 import { playQueue } from '../player.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
@@ -60,7 +60,8 @@ export async function render(view, params) {
           type: 'button', class: 'button small danger', 'aria-label': `Remove ${t.title}`,
           onclick: async () => { await api(`/api/playlists/${id(playlist.playlist_id)}/tracks/${id(t.beat_id)}`, { method: 'DELETE' }); load(); },
         }, 'Remove')) : null));
-    view.replaceChildren(
+    // mount(), not replaceChildren(): the DOM would write the absent parts (null) as the text "null".
+    mount(view,
       h('h1', {}, playlist.name),
       playlist.description ? h('p', {}, playlist.description) : null,
       h('p', { class: 'muted' }, `${plural(tracks.length, 'beat')} · ${playlist.public ? 'public' : 'private'}`),

@@ -14,16 +14,20 @@ export async function render(view, params) {
   const text = h('input', { name: 'message', maxlength: 2000, autocomplete: 'off', 'aria-label': 'Message to the room', required: true });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Send');
   const form = h('form', { class: 'send' }, text, submit, formError());
-  const closeButton = room.created_by === session.user?.user_id || session.user?.role === 'admin'
+  const closeButton = (room.owner_id ?? room.created_by) === session.user?.user_id || session.user?.role === 'admin'
     ? h('button', {
       type: 'button', class: 'button danger', onclick: (e) => busy(e.currentTarget, async () => {
         if (!confirm('Close this room for everyone?')) return;
         await api(`/api/forums/rooms/${id(room.room_id)}`, { method: 'DELETE' });
       }),
     }, 'Close room') : null;
+  const host = h('span', {});
+  api(`/api/users/${id(room.owner_id ?? room.created_by)}`).then((owner) => {
+    host.replaceChildren(' · hosted by ', h('a', { href: `/users/${id(owner.user_id)}` }, owner.username));
+  }).catch(() => {});
   view.append(
     h('div', { class: 'row spread' }, h('h1', {}, room.name), closeButton),
-    h('p', { class: 'muted' }, room.beat_id ? h('a', { href: `/beats/${id(room.beat_id)}` }, 'About this beat') : `Genre: ${room.genre}`),
+    h('p', { class: 'muted' }, room.beat_id ? h('a', { href: `/beats/${id(room.beat_id)}` }, 'About this beat') : `Genre: ${room.genre}`, host),
     state, list, form);
 
   function add(m) {

@@ -38,7 +38,10 @@ export function render(view, _params, query) {
     if (query.has(name)) form.elements.namedItem(name).value = query.get(name);
   }
   const results = h('section', { 'aria-label': 'Beats' });
-  view.append(h('h1', { class: 'visually-hidden' }, 'Store'), form, results);
+  view.append(h('h1', { class: 'visually-hidden' }, 'Store'),
+    h('p', { class: 'tagline' }, 'Backbeat is a store for beats: producers sell their instrumentals, artists preview them, ',
+      'buy a license and download the files.'),
+    form, results);
   document.title = 'Backbeat · Store';
 
   let list = null;

@@ -47,8 +47,10 @@ export function render(view) {
   document.title = 'Upload · Backbeat';
   const file = h('input', { type: 'file', name: 'file', accept: 'audio/*,.wav,.mp3,.flac,.ogg,.aiff,.m4a', required: true });
   const stems = h('input', { type: 'file', accept: '.zip,application/zip' });
+  const art = h('input', { type: 'file', name: 'cover', accept: 'image/png,image/jpeg,image/webp' });
   const form = h('form', { class: 'card-form', novalidate: true },
     field('Audio file', file, 'WAV, MP3, FLAC, OGG, AIFF or M4A, up to 200 MiB'),
+    field('Cover art (optional)', art, 'A square PNG, JPEG or WebP image, up to 5 MiB'),
     field('Stems (optional)', stems, 'One ZIP archive of the track-outs, for the unlimited and exclusive licenses'),
     h('div', { class: 'two' },
       field('Title', h('input', { name: 'title', required: true, maxlength: 200 })),
@@ -86,12 +88,14 @@ export function render(view) {
       }
       if (licenses.length) data.set('licenses', JSON.stringify([{ type: 'basic', price: Number(data.get('price') || 0) }, ...licenses]));
       for (const [key, value] of [...data.entries()]) if (value === '') data.delete(key);
+      if (!art.files.length) data.delete('cover');  // an empty file input would send an empty part
       if (!file.files.length) {
         showErrors(form, { message: 'Choose an audio file.', fields: { file: 'choose an audio file' } });
         return;
       }
       progress.hidden = false;
       progress.value = 0;
+      progress.scrollIntoView({ block: 'center', behavior: 'smooth' });  // below a long form
       try {
         const beat = await upload('/api/beats/upload', data, { onProgress: (f) => { progress.value = f; } });
         if (stems.files.length) {
@@ -102,6 +106,7 @@ export function render(view) {
         progress.value = 1;
         form.reset();
         status.replaceChildren(h('p', {}, `“${beat.title}” uploaded. Status: `, h('strong', { class: 'state' }, beat.status)), h('p', { class: 'detail muted' }, 'Making the preview and the waveform…'));
+        status.scrollIntoView({ block: 'center', behavior: 'smooth' });
         stopWatching();
         stopWatching = watchProcessing(beat, status);
       } catch (error) {

@@ -6,9 +6,9 @@
 //   backbeat media-worker probe --input F
 //       {"ok":true,"format":"wav","codec":"pcm_s16le","duration_ms":N,"sample_rate":N,"channels":N}
 //   backbeat media-worker preview --input F --output OUT.mp3 [--bitrate 128000] [--peaks 800]
-//                                 [--voice-tag T] [--tag-every-s 30]
-//       {"ok":true,"duration_ms":N,"peaks":[0..1 floats],"lufs":-14.2,"bytes":N}
-//   backbeat media-worker transcode --input F --output OUT.mp3 [--bitrate 320000] [--start-ms 0]
+//                                 [--voice-tag T] [--tag-every-s 30] [--max-ms N]
+//       {"ok":true,"duration_ms":N,"peaks":[0..1 floats],"lufs":-14.2,"bytes":N,"capped":false}
+//   backbeat media-worker transcode --input F --output OUT.mp3 [--bitrate 320000] [--start-ms 0] [--max-ms N]
 //       {"ok":true,"duration_ms":N,"bytes":N}   (duration: what was written, after --start-ms)
 //   backbeat media-worker synth --output OUT.wav --seed N [--bpm 90] [--seconds 30] [--key "A minor"]
 //       {"ok":true,"duration_ms":N,"bytes":N}
@@ -22,7 +22,9 @@
 //     concat scripts, image sequences, other containers, devices and FIFOs are unsupported_media;
 //     nothing in a file can make the worker open another file or a URL. probe's "format" is the
 //     demuxer ("mov" for MP4/M4A); its duration is the container's (MP3: with encoder padding).
-//   - preview/transcode "duration_ms" count the samples actually decoded.
+//   - preview/transcode "duration_ms" count the samples actually decoded. A preview stops at
+//     --max-ms (1000..; "capped" says it did: peaks and lufs cover what it kept), so long or
+//     endless silent audio costs no more than that; transcode fails past --max-ms.
 //   - preview: "peaks" has exactly --peaks (1..20000) values, 3 decimals, the loudest |sample|
 //     of each bucket over both channels. "lufs" is BS.1770 integrated loudness of the untagged
 //     audio (a mono source measured as mono, so a full-scale 1 kHz sine is -3.01), 2 decimals,

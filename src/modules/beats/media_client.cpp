@@ -10,13 +10,22 @@ namespace {
 
 constexpr int kExitUnsupported = 3;
 
+constexpr int kBusyRetryS = 5;
+
 core::Result<boost::json::object>
-run(std::vector<std::string> args, std::chrono::milliseconds wall)
+run(std::vector<std::string> args, std::chrono::milliseconds wall,
+    std::optional<std::chrono::milliseconds> slot_wait = std::nullopt)
 {
     args.insert(args.begin(), "media-worker");
     core::ChildLimits limits;
     limits.wall = wall;
+    limits.slot_wait = slot_wait;
     auto child = core::run_child(args, limits);
+    if (child.busy) {
+        return core::Error{core::Code::kUnavailable, "media_busy",
+                           "every media worker is busy; try the upload again in a few seconds",
+                           {{"retry_after_s", kBusyRetryS}}};
+    }
     boost::system::error_code ec;
     auto answer = boost::json::parse(child.out, ec);
     if (!ec && answer.is_object() && child.ok()) {
@@ -47,7 +56,8 @@ run(std::vector<std::string> args, std::chrono::milliseconds wall)
 core::Result<ProbeInfo>
 MediaClient::probe(const std::string& path) const
 {
-    auto answer = run({"probe", "--input", path}, std::chrono::seconds(30));
+    // A request waits for this one: it may use the worker kept for requests, and not for long.
+    auto answer = run({"probe", "--input", path}, std::chrono::seconds(30), settings_.probe_wait);
     if (!answer) {
         return answer.error();
     }
@@ -61,6 +71,12 @@ MediaClient::probe(const std::string& path) const
     if (const auto* d = answer->if_contains("duration_ms"); d != nullptr && d->is_number()) {
         info.duration_ms = d->to_number<std::int64_t>();
     }
+    if (info.duration_ms > settings_.max_duration_ms) {
+        return core::Error{core::Code::kInvalidInput, "too_long",
+                           "the audio is " + std::to_string(info.duration_ms / 1000) + " s long; at most " +
+                               std::to_string(settings_.max_duration_ms / 1000) + " s is accepted",
+                           {{"duration_ms", info.duration_ms}, {"max_duration_ms", settings_.max_duration_ms}}};
+    }
     return info;
 }
 
@@ -68,7 +84,8 @@ core::Result<PreviewInfo>
 MediaClient::preview(const std::string& input, const std::string& output,
                      const std::optional<std::string>& voice_tag) const
 {
-    std::vector<std::string> args = {"preview", "--input", input, "--output", output, "--bitrate", "128000", "--peaks", "800"};
+    std::vector<std::string> args = {"preview", "--input", input, "--output", output, "--bitrate", "128000", "--peaks", "800",
+                                     "--max-ms", std::to_string(settings_.preview_max_ms)};
     if (voice_tag) {
         args.insert(args.end(), {"--voice-tag", *voice_tag, "--tag-every-s", "30"});
     }
@@ -88,6 +105,9 @@ MediaClient::preview(const std::string& input, const std::string& output,
     if (const auto* l = answer->if_contains("lufs"); l != nullptr && l->is_number()) {
         info.lufs = l->to_number<double>();
     }
+    if (const auto* c = answer->if_contains("capped"); c != nullptr && c->is_bool()) {
+        info.capped = c->as_bool();
+    }
     return info;
 }
 
@@ -95,7 +115,7 @@ core::Result<void>
 MediaClient::transcode(const std::string& input, const std::string& output, int bitrate, std::int64_t start_ms) const
 {
     auto answer = run({"transcode", "--input", input, "--output", output, "--bitrate", std::to_string(bitrate),
-                       "--start-ms", std::to_string(start_ms)},
+                       "--start-ms", std::to_string(start_ms), "--max-ms", std::to_string(settings_.max_duration_ms)},
                       std::chrono::minutes(10));
     if (!answer) {
         return answer.error();

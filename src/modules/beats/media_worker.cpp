@@ -59,8 +59,8 @@ struct Mode {
 
 const Mode kModes[] = {
     {"probe", {"input"}},
-    {"preview", {"input", "output", "bitrate", "peaks", "voice-tag", "tag-every-s"}},
-    {"transcode", {"input", "output", "bitrate", "start-ms"}},
+    {"preview", {"input", "output", "bitrate", "peaks", "voice-tag", "tag-every-s", "max-ms"}},
+    {"transcode", {"input", "output", "bitrate", "start-ms", "max-ms"}},
     {"synth", {"output", "seed", "bpm", "seconds", "key"}},
 };
 
@@ -206,6 +206,32 @@ to_ms(std::int64_t samples, int rate)
     return samples * 1000 / rate;
 }
 
+// A sink's way to stop decoding once it has what it needs (not a failure).
+constexpr const char* kEnough = "enough";
+
+core::Error
+enough()
+{
+    return core::Error{core::Code::kInternal, kEnough, "enough audio", {}};
+}
+
+bool
+is_enough(const core::Error& e)
+{
+    return e.slug == kEnough;
+}
+
+// --max-ms as a sample count at `rate` (none: no limit).
+core::Result<std::int64_t>
+max_samples(const Options& options, int rate)
+{
+    auto ms = number<std::int64_t>(options, "max-ms", INT64_MAX / rate, 1000, INT64_MAX / rate);
+    if (!ms) {
+        return ms.error();
+    }
+    return *ms * rate / 1000;
+}
+
 core::Result<std::string>
 run_probe(const Options& options)
 {
@@ -238,8 +264,9 @@ run_preview(const Options& options)
     auto bitrate = number<std::int64_t>(options, "bitrate", 128000, 32000, 320000);
     auto peak_count = number<int>(options, "peaks", 800, 1, 20000);
     auto tag_every = number<double>(options, "tag-every-s", 30.0, 1.0, 3600.0);
+    auto cap = max_samples(options, kPreviewRate);
     for (const core::Result<void>& check : {as_check(input_path), as_check(output_path), as_check(bitrate),
-                                            as_check(peak_count), as_check(tag_every)}) {
+                                            as_check(peak_count), as_check(tag_every), as_check(cap)}) {
         if (!check) {
             return check.error();
         }
@@ -269,16 +296,28 @@ run_preview(const Options& options)
     LoudnessMeter meter(kPreviewRate, measured);
     PeakEnvelope peaks;
     std::int64_t position = 0;
+    bool capped = false;
     auto decoded = (*input)->decode_all({kPreviewRate, 2}, [&](float* const* planes, int n) -> core::Result<void> {
+        // A preview stops at the cap: long (or endless silent) audio costs no more than that.
+        if (position + n > *cap) {
+            capped = true;
+            n = static_cast<int>(*cap - position);
+        }
         peaks.add(planes, 2, n);
         meter.add(planes, n);
         if (tag) {
             tag->mix(planes, n, position);
         }
         position += n;
-        return (*writer)->write(planes, n);
+        if (auto written = (*writer)->write(planes, n); !written) {
+            return written;
+        }
+        if (capped) {
+            return enough();
+        }
+        return {};
     });
-    if (!decoded) {
+    if (!decoded && !(capped && is_enough(decoded.error()))) {
         return decoded.error();
     }
     auto bytes = finish_mp3(**writer, output);
@@ -295,7 +334,7 @@ run_preview(const Options& options)
     if (!std::isfinite(lufs)) {
         lufs = LoudnessMeter::kFloorLufs;
     }
-    fmt::format_to(std::back_inserter(out), R"(],"lufs":{:.2f},"bytes":{}}})", lufs, *bytes);
+    fmt::format_to(std::back_inserter(out), R"(],"lufs":{:.2f},"bytes":{},"capped":{}}})", lufs, *bytes, capped);
     return out;
 }
 
@@ -328,6 +367,11 @@ run_transcode(const Options& options)
     target.sample_rate = (info.sample_rate == 32000 || info.sample_rate == 48000) ? info.sample_rate : 44100;
     target.channels = info.channels == 1 ? 1 : 2;
 
+    auto cap = max_samples(options, target.sample_rate);
+    if (!cap) {
+        return cap.error();
+    }
+
     AtomicOutput output(*output_path);
     auto writer = Mp3Writer::open(output.temp_path(), target.sample_rate, target.channels, *bitrate);
     if (!writer) {
@@ -337,7 +381,12 @@ run_transcode(const Options& options)
     // it are dropped, which for a beat's few minutes costs less than a seek would save.
     std::int64_t skip = *start_ms * target.sample_rate / 1000;
     const std::int64_t skipped_total = skip;
+    std::int64_t position = 0;
     auto decoded = (*input)->decode_all(target, [&](float* const* planes, int n) -> core::Result<void> {
+        position += n;
+        if (position > *cap) {  // the header said less than there is: no download of endless audio
+            return failed("the audio is longer than the longest accepted");
+        }
         if (skip >= n) {
             skip -= n;
             return {};

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <set>
 
@@ -74,9 +75,12 @@ read_number(const boost::json::value& v, bool from_form)
         if (s.empty()) {
             return std::nullopt;
         }
-        char* end = nullptr;
-        const double d = std::strtod(s.c_str(), &end);
-        if (end == s.c_str() + s.size() && std::isfinite(d)) {
+        // A plain decimal like 29.99 only: strtod would also take "0x10", "1e3", "inf" and "nan".
+        double d = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d, std::chars_format::fixed);
+        const bool digits_only =
+            std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-'; });
+        if (ec == std::errc() && end == s.data() + s.size() && digits_only && std::isfinite(d)) {
             return d;
         }
     }
@@ -397,6 +401,9 @@ beat_json(const Beat& b)
         {"file_url", "/api/beats/" + b.id + "/download"},
         {"stream_url", "/api/beats/" + b.id + "/preview.mp3"},
         {"has_stems", b.stems_sha256.has_value()},
+        // Versioned by content, so the image may be cached for good and a new cover is a new URL.
+        {"cover_url", b.cover ? boost::json::value("/api/beats/" + b.id + "/cover?v=" + b.cover->substr(0, 12))
+                              : boost::json::value(nullptr)},
         {"licenses", licenses_json(b.licenses)},
         {"plays", b.plays},
         {"rating_avg", b.rating_count > 0 ? boost::json::value(std::round(static_cast<double>(b.rating_sum) * 100.0 /

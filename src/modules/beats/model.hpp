@@ -42,6 +42,7 @@ struct Beat {
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
     std::optional<std::string> stems_sha256;  // none: no stems uploaded
+    std::optional<std::string> cover;         // "<sha256>.<ext>" of its cover image; none: no cover
 };
 
 // What an upload or a PATCH may set; absent fields stay as they are.
@@ -75,7 +76,7 @@ std::string audio_mime(const std::string& ext);                 // "wav" -> "aud
 // Reading beats_beats rows: kBeatColumns in this order, as read_beat expects them; a query may
 // select more after them, from index kBeatColumnCount on.
 extern const char* const kBeatColumns;
-constexpr int kBeatColumnCount = 27;
+constexpr int kBeatColumnCount = 28;
 Beat read_beat(core::Query& q);
 
 }  // namespace bb::beats

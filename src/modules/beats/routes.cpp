@@ -1,6 +1,8 @@
 #include "modules/beats/routes.hpp"
 
 #include "core/clock.hpp"
+#include "core/disk.hpp"
+#include "core/log.hpp"
 #include "http/file_response.hpp"
 #include "http/json_input.hpp"
 #include "http/query.hpp"
@@ -100,13 +102,15 @@ add_schemas(http::Router& router)
         "plays": {"type": "integer"}, "rating_avg": {"type": ["number", "null"]}, "rating_count": {"type": "integer"},
         "loudness_lufs": {"type": ["number", "null"]},
         "has_stems": {"type": "boolean", "description": "stems were uploaded: licenses with 'stems' may download them"},
+        "cover_url": {"type": ["string", "null"], "description": "the cover image; the URL changes with the image"},
         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})");
     router.schema("BeatUpload", R"({"type": "object", "required": ["file", "title"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "the audio: WAV, MP3, FLAC, OGG, AIFF or M4A"},
         "title": {"type": "string"}, "artist": {"type": "string"}, "price": {"type": "number"},
         "price_cents": {"type": "integer"}, "genre": {"type": "string"}, "bpm": {"type": "integer"},
         "key": {"type": "string"}, "mood": {"type": "string"}, "tags": {"type": "string", "description": "comma list"},
-        "description": {"type": "string"}, "licenses": {"type": "string", "description": "a JSON array of License"}}})");
+        "description": {"type": "string"}, "licenses": {"type": "string", "description": "a JSON array of License"},
+        "cover": {"type": "string", "format": "binary", "description": "optional cover art: PNG, JPEG or WebP, at most 5 MiB"}}})");
     router.schema("BeatPatch", R"({"type": "object", "properties": {"title": {"type": "string"},
         "artist": {"type": "string"}, "price": {"type": "number"}, "price_cents": {"type": "integer"},
         "genre": {"type": "string"}, "bpm": {"type": "integer"}, "key": {"type": "string"}, "mood": {"type": "string"},
@@ -124,6 +128,8 @@ add_schemas(http::Router& router)
     router.schema("Waveform", R"({"type": "object", "required": ["peaks"], "properties": {
         "peaks": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
         "duration_ms": {"type": ["integer", "null"]}}})");
+    router.schema("CoverUpload", R"({"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "a PNG, JPEG or WebP image, at most 5 MiB"}}})");
     router.schema("StemsUpload", R"({"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "one ZIP archive of the beat's track-outs"}}})");
     router.schema("VoiceTagUpload", R"({"type": "object", "required": ["file"], "properties": {
@@ -145,24 +151,51 @@ add_schemas(http::Router& router)
         "next_cursor": {"type": ["string", "null"]}}})");
 }
 
+// An upload's answer; an exception (a write that found the disk full) is answered too, since the
+// intake thread has no pipeline around it.
+Reply
+upload_reply(Service& service, const http::Principal& who, http::Upload& form)
+{
+    try {
+        auto beat = service.upload(who, form);
+        if (!beat) {
+            return beat.error();
+        }
+        return Response::json(201, beat_json(*beat));
+    } catch (const std::exception& e) {
+        core::log::error("beats", "upload failed", {{"error", e.what()}});
+        return core::is_storage_full(e) ? core::insufficient_storage() : core::internal();
+    }
+}
+
 }  // namespace
 
 void
-register_routes(http::Router& router, Service& service)
+register_routes(http::Router& router, Service& service, UploadIntake& intake)
 {
     add_schemas(router);
 
     router.add({.method = "POST", .path = "/api/beats/upload", .auth = Auth::kRequired, .exec = Exec::kBlocking,
                 .body = Body::kMultipart,
-                .doc = {.summary = "Upload a beat (multipart: the audio as 'file' plus its details)", .tag = "beats",
-                        .form = "BeatUpload",
-                        .responses = {{201, "Beat"}, {413, "Error"}, {415, "Error"}, {422, "Error"}}},
+                .doc = {.summary = "Upload a beat (multipart: the audio as 'file' plus its details); 503 media_busy "
+                                   "with Retry-After when too many uploads wait for a media worker",
+                        .tag = "beats", .form = "BeatUpload",
+                        .responses = {{201, "Beat"}, {413, "Error"}, {415, "Error"}, {422, "Error"}, {503, "Error"},
+                                      {507, "Error"}}},
                 .handler = [&service](const Request& req) -> Reply {
-                    auto beat = service.upload(req.user(), *req.upload);
-                    if (!beat) {
-                        return beat.error();
+                    return upload_reply(service, req.user(), *req.upload);
+                },
+                // Checked on the upload intake's own threads, not the shared pool.
+                .deferred = [&service, &intake](const Request& req, const http::Respond& respond) {
+                    auto task = [&service, who = req.user(), form = req.upload, respond] {
+                        respond(upload_reply(service, who, *form));
+                    };
+                    if (!intake.submit(std::move(task))) {
+                        respond(core::Error{core::Code::kUnavailable, "media_busy",
+                                            "too many uploads are waiting for a media worker; try again in a few seconds",
+                                            {{"retry_after_s", 5}}});
                     }
-                    return Response::json(201, beat_json(*beat));
+                    return true;
                 }});
 
     router.add({.method = "GET", .path = "/api/beats", .exec = Exec::kRead,
@@ -326,6 +359,30 @@ register_routes(http::Router& router, Service& service)
                         return beat.error();
                     }
                     return Response::json(200, beat_json(*beat));
+                }});
+    router.add({.method = "PUT", .path = "/api/beats/{beat_id}/cover", .auth = Auth::kRequired,
+                .exec = Exec::kBlocking, .body = Body::kMultipart, .body_limit = 6 << 20,
+                .doc = {.summary = "Set a beat's cover art (its producer)", .tag = "beats", .form = "CoverUpload",
+                        .responses = {{200, "Beat"}, {403, "Error"}, {404, "Error"}, {413, "Error"}, {415, "Error"},
+                                      {422, "Error"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    auto beat = service.set_cover(req.user(), std::string(req.param("beat_id")), *req.upload);
+                    if (!beat) {
+                        return beat.error();
+                    }
+                    return Response::json(200, beat_json(*beat));
+                }});
+    router.add({.method = "GET", .path = "/api/beats/{beat_id}/cover", .exec = Exec::kRead,
+                .doc = {.summary = "A beat's cover art (its own image type)", .tag = "beats",
+                        .responses = {{200, ""}, {304, ""}, {404, "Error"}}},
+                .handler = [&service](const Request& req) -> Reply {
+                    auto file = service.cover(std::string(req.param("beat_id")));
+                    if (!file) {
+                        return file.error();
+                    }
+                    // cover_url carries the image's hash: the same URL is always the same image.
+                    return http::serve_file(req, file->path,
+                                            {.mime = file->mime, .cache_control = "public, max-age=31536000, immutable"});
                 }});
     router.add({.method = "DELETE", .path = "/api/beats/{beat_id}/stems", .auth = Auth::kRequired,
                 .exec = Exec::kBlocking,

@@ -1,5 +1,6 @@
 #pragma once
 // The beats module's HTTP adapters: parse, call the service, serialise.
+#include "modules/beats/intake.hpp"
 #include "modules/beats/service.hpp"
 
 namespace bb::http {
@@ -8,6 +9,6 @@ class Router;
 
 namespace bb::beats {
 
-void register_routes(http::Router& router, Service& service);
+void register_routes(http::Router& router, Service& service, UploadIntake& intake);
 
 }  // namespace bb::beats

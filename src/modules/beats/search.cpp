@@ -55,7 +55,7 @@ const std::map<std::string, SortSpec> kSorts = {
 constexpr const char* kColumns =
     "b.id, b.producer_id, b.title, b.artist, b.price_cents, b.currency, b.genre, b.bpm, b.musical_key, b.mood, b.tags, "
     "b.description, b.licenses, b.status, b.failure, b.original_sha256, b.original_ext, b.duration_ms, b.lufs, "
-    "b.peaks, b.preview_path, b.plays, b.rating_sum, b.rating_count, b.created_ms, b.updated_ms, b.stems_sha256";
+    "b.peaks, b.preview_path, b.plays, b.rating_sum, b.rating_count, b.created_ms, b.updated_ms, b.stems_sha256, b.cover";
 
 // Text ranked by bm25, columns weighted: title 10, artist 5, tags 3, genre 2, mood 2. Ranking
 // stays inside the index (rowid and score only, ties by index row) and only the page is joined

@@ -2,6 +2,7 @@
 
 #include "core/audit.hpp"
 #include "core/clock.hpp"
+#include "core/disk.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "modules/beats/file_refs.hpp"
@@ -17,7 +18,7 @@ namespace bb::beats {
 const char* const kBeatColumns =
     "id, producer_id, title, artist, price_cents, currency, genre, bpm, musical_key, mood, tags, description, "
     "licenses, status, failure, original_sha256, original_ext, duration_ms, lufs, peaks, preview_path, plays, "
-    "rating_sum, rating_count, created_ms, updated_ms, stems_sha256";
+    "rating_sum, rating_count, created_ms, updated_ms, stems_sha256, cover";
 
 namespace {
 
@@ -189,6 +190,7 @@ read_beat(core::Query& q)
     b.created_ms = q.int64(24);
     b.updated_ms = q.int64(25);
     b.stems_sha256 = q.opt_text(26);
+    b.cover = q.opt_text(27);
     return b;
 }
 
@@ -229,24 +231,49 @@ Service::upload(const http::Principal& who, http::Upload& form)
     if (!problems.empty()) {
         return core::invalid_fields(std::move(problems));
     }
+    http::UploadedFile* cover_file = form.file("cover");
+    std::optional<std::string> cover;
+    if (cover_file != nullptr) {
+        auto checked = check_cover(*cover_file);
+        if (!checked) {
+            return checked.error();
+        }
+        cover = *checked;
+    }
     if (!meta.artist) {
         auto me = users_.find(who.user_id);
         meta.artist = me ? me->username : "unknown";
+    }
+    if (storage_.low_on_space()) {
+        return core::insufficient_storage();  // its preview would have no room either
     }
     auto probe = accept_audio(*file);
     if (!probe) {
         return probe.error();
     }
-    auto beat = create(who.user_id, file->path, file->sha256, *probe, meta);
+    std::optional<bool> cover_created;
+    if (cover) {
+        auto stored = store_cover(*cover_file, *cover);
+        if (!stored) {
+            return stored.error();
+        }
+        cover_created = *stored;
+    }
+    auto beat = create(who.user_id, file->path, file->sha256, *probe, meta, cover,
+                       cover_file != nullptr ? static_cast<std::int64_t>(cover_file->size) : 0);
     if (beat) {
         file->keep();  // it now lives in the store under its hash (or was a duplicate, removed)
+    } else if (cover_created.value_or(false)) {
+        std::error_code ec;  // no beat refers to it: leave nothing behind
+        std::filesystem::remove(storage_.cover(*cover), ec);
     }
     return beat;
 }
 
 core::Result<Beat>
 Service::create(const std::string& producer_id, const std::string& temp_audio, const std::string& sha256,
-                const ProbeInfo& probe, const BeatChanges& meta)
+                const ProbeInfo& probe, const BeatChanges& meta, const std::optional<std::string>& cover,
+                std::int64_t cover_size)
 {
     const std::string ext = extension_for(probe);
     const std::string target = storage_.original(sha256, ext);
@@ -285,6 +312,9 @@ Service::create(const std::string& producer_id, const std::string& temp_audio, c
                       tags_json(b.tags), b.description, boost::json::serialize(licenses_json(b.licenses)), b.status,
                       sha256, ext, probe.format, b.duration_ms, now, now)
                 .exec();
+            if (cover) {
+                hold_cover(tx, b, cover, cover_size);
+            }
             tx.enqueue(kProcessJob, {{"beat_id", b.id}});
             tx.publish(kBeatCreated, {{"beat_id", b.id}, {"producer_id", producer_id}, {"title", b.title}});
         });
@@ -316,6 +346,9 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
     });
     const std::string preview_path = storage_.preview(beat_id);
     auto result = media_.preview(storage_.original(beat->original_sha256, beat->original_ext), preview_path, tag);
+    if (!result && (core::says_storage_full(result.error().message) || storage_.low_on_space())) {
+        return core::insufficient_storage();  // not the beat's fault: the job runner waits for room
+    }
     if (!result && result.error().code != core::Code::kUnsupportedMedia && attempt < max_attempts) {
         return result.error();  // retried by the job runner
     }
@@ -339,8 +372,8 @@ Service::process(const std::string& beat_id, int attempt, int max_attempts)
             }
             tx.query("UPDATE beats_beats SET status = 'ready', failure = NULL, duration_ms = ?, lufs = ?, peaks = ?, "
                      "preview_path = ?, updated_ms = ? WHERE id = ?")
-                .bind(result->duration_ms, result->lufs, boost::json::serialize(peaks), storage_.relative(preview_path),
-                      now, beat_id)
+                .bind(result->capped && beat->duration_ms ? *beat->duration_ms : result->duration_ms, result->lufs,
+                      boost::json::serialize(peaks), storage_.relative(preview_path), now, beat_id)
                 .exec();
             current->status = "ready";
             touched = index_for_search(tx, *current);
@@ -470,6 +503,9 @@ Service::drop_files(core::Tx& tx, const Beat& beat)
         if (beat.stems_sha256 && release_file(tx, *beat.stems_sha256)) {
             remove.push_back(storage_.stems(*beat.stems_sha256));
         }
+    }
+    if (beat.cover && release_file(tx, beat.cover->substr(0, beat.cover->find('.')))) {
+        remove.push_back(storage_.cover(*beat.cover));
     }
     tx.after_commit([remove] {
         for (const auto& path : remove) {

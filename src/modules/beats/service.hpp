@@ -88,6 +88,10 @@ public:
     core::Result<Beat> set_stems(const http::Principal& who, const std::string& beat_id, http::Upload& form);
     core::Result<Beat> remove_stems(const http::Principal& who, const std::string& beat_id);
 
+    // Cover art: a PNG, JPEG or WebP image (multipart field "file"; "cover" with the upload).
+    core::Result<Beat> set_cover(const http::Principal& who, const std::string& beat_id, http::Upload& form);
+    core::Result<FileToSend> cover(const std::string& beat_id) const;
+
     core::Result<void> set_voice_tag(const http::Principal& who, http::Upload& form);
     core::Result<void> remove_voice_tag(const http::Principal& who);
     std::optional<std::int64_t> voice_tag_updated_ms(const std::string& producer_id) const;  // none: no tag
@@ -112,8 +116,10 @@ public:
     // A deleted account's beats leave the store (buyers keep what they bought).
     core::Result<void> remove_all_of(const std::string& producer_id, core::Tx& tx);
     // Creates a beat from a finished audio file (the demo catalogue and uploads share this).
+    // `cover` names an image already in the store ("<sha256>.<ext>", cover_size bytes).
     core::Result<Beat> create(const std::string& producer_id, const std::string& temp_audio, const std::string& sha256,
-                              const ProbeInfo& probe, const BeatChanges& meta);
+                              const ProbeInfo& probe, const BeatChanges& meta,
+                              const std::optional<std::string>& cover = std::nullopt, std::int64_t cover_size = 0);
     std::optional<BeatInfo> info(const std::string& beat_id) const;
     std::optional<BeatInfo> info(core::Tx& tx, const std::string& beat_id) const;
     core::Result<void> set_sold(core::Tx& tx, const std::string& beat_id, bool sold);
@@ -135,6 +141,10 @@ private:
     void take_out(core::Tx& tx, Beat& beat);
     // Points the beat at new stems (or none), releasing the old ones; the caller commits.
     void replace_stems(core::Tx& tx, Beat& beat, const std::optional<std::string>& stems_sha256);
+    // The cover's name in the store ("<sha256>.<ext>") when the file is an image we take.
+    core::Result<std::string> check_cover(const http::UploadedFile& file) const;
+    core::Result<bool> store_cover(http::UploadedFile& file, const std::string& cover);  // true: placed by this call
+    void hold_cover(core::Tx& tx, Beat& beat, const std::optional<std::string>& cover, std::int64_t size);
     void drop_files(core::Tx& tx, const Beat& beat);
     void count_if_listed(core::Tx& tx, const Beat& before, const std::string& status_after);
     // Logs a playback event (a play counts at most once per listener per beat per 30 s) and publishes it.

@@ -1,5 +1,7 @@
 #include "modules/beats/storage.hpp"
 
+#include "core/disk.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -22,10 +24,11 @@ fsync_path(const std::string& path, int flags)
 
 }  // namespace
 
-Storage::Storage(fs::path data_dir) : data_dir_(std::move(data_dir))
+Storage::Storage(fs::path data_dir, std::int64_t min_free_bytes)
+    : data_dir_(std::move(data_dir)), min_free_bytes_(min_free_bytes)
 {
     for (const char* dir : {"media/originals", "media/stems", "media/voicetags", "media/previews", "media/downloads", "media/scratch",
-                            "media/transcodes", "media/seeks"}) {
+                            "media/transcodes", "media/seeks", "media/covers"}) {
         fs::create_directories(data_dir_ / dir);
     }
 }
@@ -46,6 +49,12 @@ std::string
 Storage::stems(const std::string& sha256) const
 {
     return (data_dir_ / "media/stems" / (sha256 + ".zip")).string();
+}
+
+std::string
+Storage::cover(const std::string& name) const
+{
+    return (data_dir_ / "media/covers" / name).string();
 }
 
 std::string
@@ -104,11 +113,21 @@ Storage::adopt(const std::string& temp_path, const std::string& target) const
         return core::internal("cannot sync " + temp_path);
     }
     fs::rename(temp_path, target, ec);
+    if (ec == std::errc::no_space_on_device) {
+        return core::insufficient_storage();
+    }
     if (ec) {
         return core::internal("cannot store " + target + ": " + ec.message());
     }
     fsync_path(fs::path(target).parent_path().string(), O_RDONLY | O_DIRECTORY);
     return true;
+}
+
+bool
+Storage::low_on_space() const
+{
+    const auto free = core::free_bytes(data_dir_.string());
+    return free && *free < min_free_bytes_;
 }
 
 std::string

@@ -14,6 +14,8 @@ namespace bb::chat {
 
 // Payload: {chat_id, message_id, sender_id, sender (username), receiver_id, receiver (username), content, created_at}
 inline constexpr core::Topic kMessageSent{"chat.message_sent"};
+// Payload: {chat_id, user_id}: the user read the chat up to its newest message.
+inline constexpr core::Topic kChatRead{"chat.read"};
 
 class ChatModule : public core::Module {
 public:

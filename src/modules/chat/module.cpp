@@ -1,6 +1,7 @@
 // Chat (seed): direct messages between two users, over REST and a WebSocket per user.
 #include "modules/chat/chat.hpp"
 
+#include "core/config.hpp"
 #include "modules/chat/routes.hpp"
 #include "modules/chat/service.hpp"
 
@@ -8,11 +9,14 @@ namespace bb::chat {
 
 struct ChatModule::Impl {
     Impl(core::Services& services, users::UsersModule& users)
-        : hub(services.hub), service(services.db, users, services.secret)
+        : hub(services.hub),
+          service(services.db, users, services.secret),
+          senders(services.config.ws_rate, std::chrono::seconds(10))
     {
     }
     http::WsHub& hub;
     Service service;
+    core::RateLimiter senders;
 };
 
 ChatModule::ChatModule(core::Services& services, users::UsersModule& users)
@@ -25,7 +29,7 @@ ChatModule::~ChatModule() = default;
 void
 ChatModule::register_routes(http::Router& router)
 {
-    add_routes(router, impl_->service, impl_->hub);
+    add_routes(router, impl_->service, impl_->hub, impl_->senders);
 }
 
 }  // namespace bb::chat

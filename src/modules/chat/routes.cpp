@@ -140,14 +140,19 @@ add_schemas(http::Router& router)
 }  // namespace
 
 void
-add_routes(http::Router& router, Service& service, http::WsHub& hub)
+add_routes(http::Router& router, Service& service, http::WsHub& hub, core::RateLimiter& senders)
 {
     add_schemas(router);
     Service& s = service;
     router.add({.method = "POST", .path = "/api/chat/send", .auth = Auth::kRequired, .exec = Exec::kBlocking,
                 .doc = {.summary = "Send a direct message", .tag = "chat", .request = "ChatSendInput",
-                        .responses = {{201, "ChatSent"}, {403, "Error"}, {404, "Error"}, {422, "Error"}}},
-                .handler = [&s](const Request& req) { return send(s, req); }});
+                        .responses = {{201, "ChatSent"}, {403, "Error"}, {404, "Error"}, {422, "Error"}, {429, "Error"}}},
+                .handler = [&s, &senders](const Request& req) -> Reply {
+                    if (const int wait = senders.take(req.user().user_id); wait > 0) {
+                        return core::rate_limited(wait);
+                    }
+                    return send(s, req);
+                }});
     router.add({.method = "GET", .path = "/api/chat/messages/{chat_id}", .auth = Auth::kRequired,
                 .exec = Exec::kBlocking,
                 .doc = {.summary = "Messages of a chat I take part in, newest last; the cursor pages to older ones",

@@ -345,6 +345,7 @@ Service::mark_read(const std::string& user_id, const std::string& chat_id)
         }
         if (last) {
             tx.query(kMarkRead).bind(chat_id, user_id, *last).exec();
+            tx.publish(kChatRead, {{"chat_id", chat_id}, {"user_id", user_id}});
         }
         return {};
     });

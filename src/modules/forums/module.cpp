@@ -106,7 +106,9 @@ ForumsModule::register_routes(http::Router& router)
             "closed_at"],
         "properties": {"room_id": {"type": "string"}, "room_type": {"type": "string", "enum": ["beat", "genre"]},
         "beat_id": {"type": ["string", "null"]}, "genre": {"type": ["string", "null"]}, "name": {"type": "string"},
-        "created_by": {"type": "string"}, "members_online": {"type": "integer"},
+        "created_by": {"type": "string"},
+        "owner_id": {"type": "string", "description": "may close it: a beat room's producer, a genre room's creator"},
+        "members_online": {"type": "integer"},
         "created_at": {"type": "string", "format": "date-time"},
         "closed_at": {"type": ["string", "null"], "format": "date-time"}}})");
     router.schema("RoomInput", R"({"type": "object", "required": ["room_type"],

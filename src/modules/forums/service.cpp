@@ -18,13 +18,14 @@ namespace bb::forums {
 namespace {
 
 constexpr const char* kSelectRoom =
-    "SELECT id, room_type, beat_id, genre, name, created_by, created_ms, closed_ms FROM forums_rooms WHERE id = ?";
+    "SELECT id, room_type, beat_id, genre, name, created_by, created_ms, closed_ms, COALESCE(owner_id, created_by) "
+    "FROM forums_rooms WHERE id = ?";
 constexpr const char* kPageActive =
-    "SELECT id, room_type, beat_id, genre, name, created_by, created_ms, closed_ms FROM forums_rooms "
-    "WHERE closed_ms IS NULL AND id < ?1 AND (?2 IS NULL OR beat_id = ?2) ORDER BY id DESC LIMIT ?3";
+    "SELECT id, room_type, beat_id, genre, name, created_by, created_ms, closed_ms, COALESCE(owner_id, created_by) "
+    "FROM forums_rooms WHERE closed_ms IS NULL AND id < ?1 AND (?2 IS NULL OR beat_id = ?2) ORDER BY id DESC LIMIT ?3";
 constexpr const char* kInsertRoom =
-    "INSERT INTO forums_rooms (id, room_type, beat_id, genre, name, created_by, created_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO forums_rooms (id, room_type, beat_id, genre, name, created_by, created_ms, owner_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kCloseRoom = "UPDATE forums_rooms SET closed_ms = ? WHERE id = ? AND closed_ms IS NULL";
 constexpr const char* kRoomIsOpen = "SELECT 1 FROM forums_rooms WHERE id = ? AND closed_ms IS NULL";
 constexpr const char* kInsertMessage =
@@ -36,7 +37,7 @@ constexpr const char* kPageMessages =
 Room
 read_room(core::Query& q)
 {
-    Room r{q.text(0), q.text(1), q.opt_text(2), q.opt_text(3), q.text(4), q.text(5), q.int64(6), std::nullopt};
+    Room r{q.text(0), q.text(1), q.opt_text(2), q.opt_text(3), q.text(4), q.text(5), q.int64(6), std::nullopt, q.text(8)};
     if (!q.is_null(7)) {
         r.closed_ms = q.int64(7);
     }
@@ -79,6 +80,7 @@ Service::to_json(const Room& r) const
             {"genre", or_null(r.genre)},
             {"name", r.name},
             {"created_by", r.created_by},
+            {"owner_id", r.owner_id},
             {"members_online", r.closed_ms ? 0 : static_cast<std::int64_t>(hub_.count(room_group(r.id)))},
             {"created_at", core::clock::rfc3339(r.created_ms)},
             {"closed_at", r.closed_ms ? boost::json::value(core::clock::rfc3339(*r.closed_ms)) : nullptr}};
@@ -113,13 +115,14 @@ Service::create(const http::Principal& who, const NewRoom& in)
 {
     const auto now = core::clock::now_ms();
     Room room{core::new_id(), in.room_type, std::nullopt, std::nullopt, in.name.value_or(""), who.user_id, now,
-              std::nullopt};
+              std::nullopt, who.user_id};
     if (in.room_type == "beat") {
         auto beat = beats_.find(*in.beat_id);
         if (!beat || beat->status == "deleted") {
             return core::not_found("beat");
         }
         room.beat_id = beat->beat_id;
+        room.owner_id = beat->producer_id;  // the first visitor to open it does not own it
         if (room.name.empty()) {
             room.name = beat->title;
         }
@@ -131,7 +134,7 @@ Service::create(const http::Principal& who, const NewRoom& in)
     }
     db_.write([&](core::Tx& tx) {
         tx.query(kInsertRoom)
-            .bind(room.id, room.room_type, room.beat_id, room.genre, room.name, room.created_by, now)
+            .bind(room.id, room.room_type, room.beat_id, room.genre, room.name, room.created_by, now, room.owner_id)
             .exec();
         tx.publish(kRoomCreated, {{"room_id", room.id},
                                   {"room_type", room.room_type},
@@ -194,8 +197,8 @@ Service::close(const http::Principal& who, const std::string& room_id)
             return core::not_found("room");
         }
         auto room = read_room(q);
-        if (room.created_by != who.user_id && !who.is_admin()) {
-            return core::forbidden("only the room's creator or an admin may close it");
+        if (room.owner_id != who.user_id && !who.is_admin()) {
+            return core::forbidden("only the room's owner (a beat room's producer) or an admin may close it");
         }
         if (room.closed_ms) {
             return room;  // closing twice changes nothing

@@ -35,6 +35,7 @@ struct Room {
     std::string created_by;
     std::int64_t created_ms = 0;
     std::optional<std::int64_t> closed_ms;
+    std::string owner_id;  // may close it: a beat room's producer, else its creator
 };
 
 struct NewRoom {

@@ -3,6 +3,7 @@
 // pages (a job per page), never in one transaction.
 #include "modules/notifications/notifications.hpp"
 
+#include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/event_bus.hpp"
 #include "core/jobs.hpp"
@@ -41,6 +42,14 @@ text(const boost::json::object& o, std::string_view key)
     return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// "$29.99" for dollars, "29.99 EUR" for other currencies.
+std::string
+money(std::int64_t cents, const std::string& currency)
+{
+    const auto amount = std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100);
+    return currency.empty() || currency == "USD" ? "$" + amount : amount + " " + currency;
+}
+
 }  // namespace
 
 struct NotificationsModule::Impl {
@@ -58,6 +67,8 @@ struct NotificationsModule::Impl {
         if (items == nullptr || !items->is_array() || items->as_array().empty()) {
             return {};
         }
+        const auto buyer = users.find(buyer_id);
+        const auto buyer_name = buyer ? buyer->username : std::string("Someone");
         boost::json::array beat_ids;
         for (const auto& v : items->as_array()) {
             if (!v.is_object()) {
@@ -68,8 +79,19 @@ struct NotificationsModule::Impl {
             beat_ids.push_back(boost::json::string(beat_id));
             const auto seller_id = text(item, "seller_id");
             if (!seller_id.empty() && seller_id != buyer_id) {
-                store.add(tx, {seller_id, "sale", text(item, "title") + " was bought",
-                               {{"purchase_id", purchase_id}, {"beat_id", beat_id}}});
+                const auto* cents = item.if_contains("price_cents");
+                const auto price = money(cents != nullptr && cents->is_int64() ? cents->as_int64() : 0,
+                                         text(e.payload, "currency"));
+                const auto license = text(item, "license");
+                store.add(tx, {seller_id, "sale",
+                               buyer_name + " bought a" + (license == "unlimited" || license == "exclusive" ? "n " : " ") +
+                                   license + " license for \u201c" + text(item, "title") + "\u201d for " + price,
+                               {{"purchase_id", purchase_id},
+                                {"beat_id", beat_id},
+                                {"buyer_id", buyer_id},
+                                {"buyer", buyer_name},
+                                {"license", license},
+                                {"price_cents", cents != nullptr ? *cents : boost::json::value(0)}}});
             }
         }
         if (!buyer_id.empty() && !beat_ids.empty()) {
@@ -131,7 +153,10 @@ struct NotificationsModule::Impl {
         const auto& first = items->as_array().front().as_object();
         const auto more = items->as_array().size() - 1;
         const auto what = "“" + text(first, "title") + "”" + (more > 0 ? " and " + std::to_string(more) + " more" : "");
-        store.add(tx, {buyer_id, "purchase", "Your purchase of " + what + " was refunded; its license is revoked",
+        const auto reason = text(e.payload, "reason");  // an automatic refund: no license was ever granted
+        store.add(tx, {buyer_id, "purchase",
+                       reason.empty() ? "Your purchase of " + what + " was refunded; its license is revoked"
+                                      : "Your payment for " + what + " was refunded: " + reason,
                        {{"purchase_id", text(e.payload, "purchase_id")}, {"beat_id", text(first, "beat_id")}}});
         return {};
     }
@@ -146,7 +171,15 @@ struct NotificationsModule::Impl {
         store.add(tx, {receiver_id, "message", "New message from " + sender,
                        {{"chat_id", text(e.payload, "chat_id")},
                         {"message_id", text(e.payload, "message_id")},
-                        {"sender", sender}}});
+                        {"sender", sender}},
+                       "chat:" + text(e.payload, "chat_id")});
+        return {};
+    }
+
+    // Messages read in their chat are no longer news: their notifications are read too.
+    core::Result<void> on_chat_read(const core::Event& e, core::Tx& tx)
+    {
+        store.mark_subject_read(tx, text(e.payload, "user_id"), "chat:" + text(e.payload, "chat_id"));
         return {};
     }
 
@@ -175,9 +208,12 @@ struct NotificationsModule::Impl {
 
     core::Result<void> on_follow(const core::Event& e, core::Tx& tx)
     {
+        // Once a day per follower: following, unfollowing and following again is not news each time.
         const auto follower_id = text(e.payload, "follower_id");
-        store.add(tx, {text(e.payload, "user_id"), "follow", text(e.payload, "follower_username") + " followed you",
-                       {{"follower_id", follower_id}}});
+        const auto day = core::clock::now_ms() / (24 * 3600 * 1000);
+        store.add_once(tx, {text(e.payload, "user_id"), "follow", text(e.payload, "follower_username") + " followed you",
+                            {{"follower_id", follower_id}}},
+                       "follow:" + follower_id + ":" + std::to_string(day));
         return {};
     }
 
@@ -344,7 +380,7 @@ NotificationsModule::register_routes(http::Router& router)
     router.schema("NotificationMarkedRead", R"({"type": "object", "required": ["updated", "unread_count"],
         "properties": {"updated": {"type": "integer"}, "unread_count": {"type": "integer"}}})");
     router.schema("NotificationFrame", R"({"type": "object", "description":
-        "Sent over WS /ws/notifications/{user_id} for each new notification (and, with ?since=<notification id>, first for each one missed, oldest first, at most 200; past that, one {\"type\": \"replay truncated\", \"message\", \"next_since\"} frame follows the 200, and the rest are read with GET /api/notifications).",
+        "Sent over WS /ws/notifications/{user_id} for each new notification (and, with ?since=<notification id>, first for each one missed, oldest first, at most 200; past that, one {\"type\": \"replay truncated\", \"message\", \"next_since\"} frame follows the 200, and the rest are read with GET /api/notifications). When reading a chat marks its message notifications read, the socket gets {\"type\": \"notifications read\", \"unread_count\"}.",
         "required": ["type", "notification_id", "kind", "message", "status", "data", "created_at"],
         "properties": {"type": {"const": "real-time notification"}, "notification_id": {"type": "string"},
         "kind": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "string"},
@@ -382,6 +418,8 @@ NotificationsModule::subscribe(core::EventBus& bus)
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_refund(e, tx); });
     bus.subscribe(chat::kMessageSent, "notifications.on_message_sent",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_message(e, tx); });
+    bus.subscribe(chat::kChatRead, "notifications.on_chat_read",
+                  [&m](const core::Event& e, core::Tx& tx) { return m.on_chat_read(e, tx); });
     bus.subscribe(beats::kBeatReady, "notifications.on_beat_ready",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_beat_ready(e, tx); });
     bus.subscribe(beats::kBeatFailed, "notifications.on_beat_failed",

@@ -11,11 +11,13 @@ namespace bb::notifications {
 namespace {
 
 constexpr const char* kInsert =
-    "INSERT INTO notifications_items (id, user_id, kind, message, status, data, created_ms) "
-    "VALUES (?, ?, ?, ?, 'unread', ?, ?)";
-constexpr const char* kInsertOnce =
-    "INSERT OR IGNORE INTO notifications_items (id, user_id, kind, message, status, data, source, created_ms) "
+    "INSERT INTO notifications_items (id, user_id, kind, message, status, data, created_ms, subject) "
     "VALUES (?, ?, ?, ?, 'unread', ?, ?, ?)";
+constexpr const char* kMarkSubject =
+    "UPDATE notifications_items SET status = 'read' WHERE user_id = ? AND subject = ? AND status = 'unread'";
+constexpr const char* kInsertOnce =
+    "INSERT INTO notifications_items (id, user_id, kind, message, status, data, source, created_ms) "
+    "VALUES (?, ?, ?, ?, 'unread', ?, ?, ?) ON CONFLICT DO NOTHING";
 constexpr const char* kListAll =
     "SELECT id, user_id, kind, message, status, data, created_ms FROM notifications_items "
     "WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
@@ -93,10 +95,26 @@ to_frame(const Notification& n)
 Notification
 Store::add(core::Tx& tx, Draft draft)
 {
+    auto subject = draft.subject;
     auto n = fresh(std::move(draft));
-    tx.query(kInsert).bind(n.id, n.user_id, n.kind, n.message, boost::json::serialize(n.data), n.created_ms).exec();
+    tx.query(kInsert)
+        .bind(n.id, n.user_id, n.kind, n.message, boost::json::serialize(n.data), n.created_ms, subject)
+        .exec();
     tx.after_commit([this, n] { push(n); });
     return n;
+}
+
+bool
+Store::add_once(core::Tx& tx, Draft draft, const std::string& source)
+{
+    auto n = fresh(std::move(draft));
+    if (tx.query(kInsertOnce)
+            .bind(n.id, n.user_id, n.kind, n.message, boost::json::serialize(n.data), source, n.created_ms)
+            .exec() == 0) {
+        return false;
+    }
+    tx.after_commit([this, n] { push(n); });
+    return true;
 }
 
 std::vector<Notification>
@@ -120,6 +138,22 @@ Store::add_page(const std::vector<Draft>& drafts, const std::string& source,
             tx.enqueue("notifications.fanout", *more);
         }
         return added;
+    });
+}
+
+void
+Store::mark_subject_read(core::Tx& tx, const std::string& user_id, const std::string& subject)
+{
+    if (tx.query(kMarkSubject).bind(user_id, subject).exec() == 0) {
+        return;
+    }
+    auto count = tx.query(kUnreadCount);
+    count.bind(user_id);
+    count.step();
+    const std::int64_t unread = count.int64(0);
+    tx.after_commit([this, user_id, unread] {
+        hub_.send(group_of(user_id),
+                  boost::json::serialize(boost::json::object{{"type", "notifications read"}, {"unread_count", unread}}));
     });
 }
 

@@ -34,6 +34,7 @@ struct Draft {
     std::string kind;
     std::string message;
     boost::json::object data;
+    std::optional<std::string> subject = std::nullopt;  // "chat:<id>": read when that chat is read
 };
 
 struct Page {
@@ -54,6 +55,8 @@ public:
 
     // Inside the caller's transaction; the frame goes out after the commit.
     Notification add(core::Tx& tx, Draft draft);
+    // The same, unless the user already has a notification from this `source`; true when added.
+    bool add_once(core::Tx& tx, Draft draft, const std::string& source);
 
     // Fan-out: one transaction for the whole page. `source` makes it idempotent (a retried page
     // adds nothing twice); `more` is enqueued as the next page's job in the same transaction,
@@ -74,6 +77,10 @@ public:
     // Returns how many changed.
     core::Result<std::int64_t> mark_read(const std::string& user_id, const std::string& notification_id);
     std::int64_t mark_all_read(const std::string& user_id);
+
+    // The user read what these notifications are about elsewhere (a chat): they are read too, and
+    // the user's sockets hear the new unread count ({"type": "notifications read", ...}).
+    void mark_subject_read(core::Tx& tx, const std::string& user_id, const std::string& subject);
 
     // The user's account is gone: so are their notifications.
     void remove_all_of(core::Tx& tx, const std::string& user_id);

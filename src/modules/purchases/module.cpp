@@ -1,4 +1,7 @@
+#include "core/clock.hpp"
 #include "core/config.hpp"
+#include "core/jobs.hpp"
+#include "core/log.hpp"
 #include "core/crypto.hpp"
 #include "http/json_input.hpp"
 #include "http/query.hpp"
@@ -10,8 +13,15 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 namespace bb::purchases {
 namespace {
+
+constexpr auto kSweepEvery = std::chrono::seconds(5);
+constexpr int kLateRefundAttempts = 20;  // with the runner's backoff, about an hour of a provider outage
 
 using http::Auth;
 using http::Exec;
@@ -23,7 +33,11 @@ std::map<std::string, std::unique_ptr<PaymentProvider>>
 providers_from(const core::Config& config)
 {
     std::map<std::string, std::unique_ptr<PaymentProvider>> providers;
-    providers["test"] = make_test_provider();
+    // The test provider settles without moving money: beside a real provider it would make every
+    // license free, so there it is only on when the operator says so.
+    if (config.stripe_secret_key.empty() || config.allow_test_payments) {
+        providers["test"] = make_test_provider();
+    }
     if (!config.stripe_secret_key.empty()) {
         StripeSettings stripe;
         stripe.secret_key = config.stripe_secret_key;
@@ -147,7 +161,8 @@ add_schemas(http::Router& router)
         "total_cents": {"type": "integer"}, "total": {"type": "number"}, "currency": {"type": "string"},
         "provider": {"type": "string"}, "checkout_url": {"type": "string"}, "failure_reason": {"type": "string"},
         "created_at": {"type": ["string", "null"]}, "completed_at": {"type": ["string", "null"]},
-        "refunded_at": {"type": ["string", "null"]}}})");
+        "refunded_at": {"type": ["string", "null"]},
+        "expires_at": {"type": "string", "description": "pending only: pay by then; an exclusive is held until then"}}})");
     router.schema("PurchaseList", R"({"type": "object", "required": ["purchases", "next_cursor"], "properties": {
         "purchases": {"type": "array", "items": {"$ref": "#/components/schemas/Purchase"}},
         "next_cursor": {"type": ["string", "null"]}}})");
@@ -162,11 +177,31 @@ add_schemas(http::Router& router)
 
 struct PurchasesModule::Impl {
     Service service;
+    std::thread sweeper;
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool stopping = false;
+
+    // At start (a crash may have left checkouts behind) and then every few seconds: another
+    // process's dead checkouts are found the same way as this one's.
+    void sweep_until_stopped()
+    {
+        std::unique_lock lock(mutex);
+        do {
+            lock.unlock();
+            try {
+                service.sweep(core::clock::now_ms());
+            } catch (const std::exception& e) {
+                core::log::warn("purchases", "checkout sweep failed", {{"error", e.what()}});
+            }
+            lock.lock();
+        } while (!cv.wait_for(lock, kSweepEvery, [&] { return stopping; }));
+    }
 };
 
 PurchasesModule::PurchasesModule(core::Services& services, users::UsersModule& users, beats::BeatsModule& beats)
-    : impl_(std::make_unique<Impl>(Impl{Service(services.db, users, beats, services.metrics, services.secret,
-                                                providers_from(services.config), services.config.stripe_webhook_secret)}))
+    : impl_(std::make_unique<Impl>(Service(services.db, users, beats, services.metrics, services.secret,
+                                           providers_from(services.config), services.config.stripe_webhook_secret)))
 {
     Service& service = impl_->service;
     beats.set_download_rights([&service](const std::string& user, const std::string& beat) {
@@ -175,7 +210,40 @@ PurchasesModule::PurchasesModule(core::Services& services, users::UsersModule& u
     users.set_purchased_beats([&service](const std::string& user) { return service.purchased_beats(user); });
 }
 
-PurchasesModule::~PurchasesModule() = default;
+PurchasesModule::~PurchasesModule()
+{
+    stop();
+}
+
+void
+PurchasesModule::register_jobs(core::JobRunner& jobs)
+{
+    jobs.handle(
+        kLateRefundJob,
+        [this](const core::Job& job) {
+            return impl_->service.pay_late_refund(std::string(job.payload.at("purchase_id").as_string()));
+        },
+        kLateRefundAttempts);
+}
+
+void
+PurchasesModule::start()
+{
+    impl_->sweeper = std::thread([this] { impl_->sweep_until_stopped(); });
+}
+
+void
+PurchasesModule::stop()
+{
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+    }
+    impl_->cv.notify_all();
+    if (impl_->sweeper.joinable()) {
+        impl_->sweeper.join();
+    }
+}
 
 core::Result<CheckoutAnswer>
 PurchasesModule::checkout(const http::Principal& who, Checkout checkout)
@@ -198,7 +266,12 @@ PurchasesModule::checkout(const http::Principal& who, Checkout checkout)
 core::Health
 PurchasesModule::health() const
 {
-    return {true, impl_->service.stripe_enabled() ? "providers: test, stripe" : "providers: test"};
+    const auto& service = impl_->service;
+    std::string providers = service.test_enabled() ? "test" : "";
+    if (service.stripe_enabled()) {
+        providers += providers.empty() ? "stripe" : ", stripe";
+    }
+    return {true, "providers: " + providers};
 }
 
 void
@@ -236,11 +309,17 @@ PurchasesModule::register_routes(http::Router& router)
                     return true;
                 }});
     router.add({.method = "GET", .path = "/api/purchases", .auth = Auth::kRequired,
-                .doc = {.summary = "My purchases", .tag = "purchases", .responses = {{200, "PurchaseList"}},
-                        .query = {"limit", "cursor"}},
+                .doc = {.summary = "My purchases, newest first; beat_id: only those with that beat (a beat page "
+                                   "shows the licenses I own)",
+                        .tag = "purchases", .responses = {{200, "PurchaseList"}}, .query = {"limit", "cursor", "beat_id"}},
                 .handler = [&service](const Request& req) -> Reply {
+                    http::QueryInput in(req);
+                    auto beat_id = in.text("beat_id", 64);
+                    if (auto e = in.error()) {
+                        return *e;
+                    }
                     return http::list_reply(req, [&](int limit, const std::optional<std::string>& cursor) {
-                        return service.list_mine(req.user().user_id, limit, cursor);
+                        return service.list_mine(req.user().user_id, beat_id, limit, cursor);
                     });
                 }});
     router.add({.method = "GET", .path = "/api/purchases/{purchase_id}", .auth = Auth::kRequired,

@@ -21,6 +21,7 @@ struct ChargeRequest {
     std::string currency;  // ISO 4217, e.g. "USD"
     std::vector<ChargeLine> lines;
     std::string token;  // test provider: tok_visa, tok_chargeDeclined, ...
+    std::int64_t expires_ms = 0;  // a checkout must be paid by then (Unix ms; 0: the provider's default)
 };
 
 struct RefundRequest {
@@ -64,7 +65,8 @@ struct StripeSettings {
     int breaker_cooldown_ms = 30000;
 };
 // charge() creates a Checkout Session (POST {api_base}/v1/checkout/sessions, Idempotency-Key
-// "checkout-<purchase_id>", "{purchase_id}" substituted in the URLs) and answers kRedirect with
+// "checkout-<purchase_id>", "{purchase_id}" substituted in the URLs, expires_at from expires_ms,
+// rounded down to the second, so the session never outlives the checkout) and answers kRedirect with
 // the session id as provider_ref and its url as checkout_url. Errors: 422 "payment_rejected" with
 // Stripe's message when Stripe refuses the request (4xx); 503 "payment_provider_unavailable" with
 // details.retry_after_s on 5xx, 429, timeouts, connection errors and malformed answers (each one

@@ -29,7 +29,8 @@ namespace bb::purchases {
 
 // Payload: {purchase_id, buyer_id, total_cents, currency, items: [{beat_id, seller_id, license, price_cents, title}]}
 inline constexpr core::Topic kPurchaseCompleted{"purchase.completed"};
-// Payload: {purchase_id, buyer_id, items: [...] as above}
+// Payload: {purchase_id, buyer_id, items: [...] as above, reason?}; reason is set when the refund was
+// automatic (paid for an exclusive already sold to someone else: no license was ever granted).
 inline constexpr core::Topic kPurchaseRefunded{"purchase.refunded"};
 // Payload: {purchase_id, buyer_id, reason}
 inline constexpr core::Topic kPurchaseDeclined{"purchase.declined"};
@@ -74,6 +75,9 @@ public:
 
     std::string_view name() const override { return "purchases"; }
     void register_routes(http::Router& router) override;
+    void register_jobs(core::JobRunner& jobs) override;
+    void start() override;
+    void stop() override;
     core::Health health() const override;
 
     // Blocks (a provider round trip for Stripe): the blocking pool only.

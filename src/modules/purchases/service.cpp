@@ -6,6 +6,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "modules/purchases/purchases.hpp"
+#include "modules/purchases/rows.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -17,25 +18,6 @@
 namespace bb::purchases {
 namespace {
 
-constexpr std::int64_t kCheckoutHoldMs = 30 * 60 * 1000;  // an exclusive waits this long for payment
-
-core::Error
-refused(core::Code code, std::string slug, std::string message, const std::string& beat_id = "")
-{
-    boost::json::object details;
-    if (!beat_id.empty()) {
-        details["beat_id"] = beat_id;
-    }
-    return core::Error{code, std::move(slug), std::move(message), std::move(details)};
-}
-
-std::string
-envelope(const core::Error& e)
-{
-    return boost::json::serialize(
-        boost::json::object{{"error", {{"code", e.slug}, {"message", e.message}, {"details", e.details}}}});
-}
-
 std::string
 files_json(const std::vector<std::string>& files)
 {
@@ -44,54 +26,6 @@ files_json(const std::vector<std::string>& files)
         a.push_back(boost::json::value(f));
     }
     return boost::json::serialize(a);
-}
-
-// Reads a purchase with its items through a connection or a transaction (both have query()).
-template <class Source>
-std::optional<boost::json::object>
-load_purchase(Source& src, const std::string& id)
-{
-    auto q = src.query("SELECT id, buyer_id, status, total_cents, currency, provider, checkout_url, failure, created_ms, "
-                       "completed_ms, refunded_ms FROM purchases_purchases WHERE id = ?");
-    q.bind(id);
-    if (!q.step()) {
-        return std::nullopt;
-    }
-    auto time = [&](int i) -> boost::json::value {
-        return q.is_null(i) ? boost::json::value(nullptr) : boost::json::value(core::clock::rfc3339(q.int64(i)));
-    };
-    boost::json::object p{{"purchase_id", q.text(0)},
-                          {"buyer_id", q.text(1)},
-                          {"status", q.text(2)},
-                          {"total_cents", q.int64(3)},
-                          {"total", static_cast<double>(q.int64(3)) / 100.0},
-                          {"currency", q.text(4)},
-                          {"provider", q.text(5)},
-                          {"created_at", time(8)},
-                          {"completed_at", time(9)}};
-    if (!q.is_null(6)) {
-        p["checkout_url"] = q.text(6);
-    }
-    if (!q.is_null(7)) {
-        p["failure_reason"] = q.text(7);
-    }
-    if (!q.is_null(10)) {
-        p["refunded_at"] = time(10);
-    }
-    boost::json::array items;
-    auto i = src.query("SELECT beat_id, seller_id, title, license, files, price_cents FROM purchases_items "
-                       "WHERE purchase_id = ? ORDER BY beat_id");
-    i.bind(id);
-    while (i.step()) {
-        items.push_back({{"beat_id", i.text(0)},
-                         {"seller_id", i.text(1)},
-                         {"title", i.text(2)},
-                         {"license", i.text(3)},
-                         {"files", boost::json::parse(i.text(4))},
-                         {"price_cents", i.int64(5)}});
-    }
-    p["items"] = std::move(items);
-    return p;
 }
 
 // Looked up once: the counts are bumped on the writer thread, after every sale.
@@ -129,32 +63,67 @@ Service::Service(core::Db& db, users::UsersModule& users, beats::BeatsModule& be
 {
 }
 
+core::Error
+Service::unknown_provider(const std::string& name) const
+{
+    if (name == "stripe") {
+        return core::invalid_field("payment.provider", "stripe is not configured on this server");
+    }
+    if (name == "test") {
+        core::Error e = refused(core::Code::kInvalidInput, "payment_provider_disabled",
+                                "the test payment provider is off on this server because a real one is configured; "
+                                "pay with provider \"stripe\"");
+        e.details["field"] = "payment.provider";
+        e.details["providers"] = boost::json::array{boost::json::value("stripe")};
+        return e;
+    }
+    return core::invalid_field("payment.provider", "must be test or stripe");
+}
+
 bool
 Service::stripe_enabled() const
 {
     return providers_.contains("stripe");
 }
 
-core::Result<std::optional<Answer>>
+core::Result<Service::Earlier>
 Service::replay(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request)
 {
     if (!request.idempotency_key) {
-        return std::optional<Answer>{};
+        return Earlier{};
     }
-    auto q = tx.query("SELECT request_hash, status, body FROM purchases_idempotency WHERE user_id = ? AND key = ?");
+    auto q = tx.query("SELECT k.request_hash, k.status, k.body, k.purchase_id, p.status, p.lease_ms "
+                      "FROM purchases_idempotency k LEFT JOIN purchases_purchases p ON p.id = k.purchase_id "
+                      "WHERE k.user_id = ? AND k.key = ?");
     q.bind(who.user_id, *request.idempotency_key);
     if (!q.step()) {
-        return std::optional<Answer>{};
+        return Earlier{};
     }
     if (q.text(0) != request.body_hash) {
         return refused(core::Code::kConflict, "idempotency_key_reused",
                        "this Idempotency-Key was used with a different request");
     }
-    if (q.int64(1) == 0) {
-        return refused(core::Code::kConflict, "idempotency_in_progress",
-                       "the first request with this Idempotency-Key is still being answered; retry shortly");
+    if (q.int64(1) != 0) {
+        return Earlier{Answer{static_cast<int>(q.int64(1)), q.text(2)}, std::nullopt};
     }
-    return std::optional<Answer>(Answer{static_cast<int>(q.int64(1)), q.text(2)});
+    // The first request is still being answered, or its owner died answering it.
+    const auto purchase_id = q.opt_text(3);
+    const auto status = q.opt_text(4);
+    if (!purchase_id || status != "pending") {
+        // Nothing to resume (the sweep ended it): the key starts afresh.
+        tx.query("DELETE FROM purchases_idempotency WHERE user_id = ? AND key = ?")
+            .bind(who.user_id, *request.idempotency_key)
+            .exec();
+        return Earlier{};
+    }
+    const auto now = core::clock::now_ms();
+    if (!q.is_null(5) && q.int64(5) > now) {
+        core::Error e = refused(core::Code::kConflict, "idempotency_in_progress",
+                                "the first request with this Idempotency-Key is still being answered; retry shortly");
+        e.details["retry_after_s"] = (q.int64(5) - now + 999) / 1000;
+        return e;
+    }
+    return Earlier{std::nullopt, *purchase_id};  // its owner's lease ran out: take it over
 }
 
 core::Result<std::vector<Service::Priced>>
@@ -238,10 +207,14 @@ Service::insert(core::Tx& tx, const std::string& id, const http::Principal& who,
         total += p.license.price_cents;
     }
     const auto now = settled.completed_ms.value_or(core::clock::now_ms());
+    // A pending purchase is this process's to finish until its lease runs out (checkout.cpp).
+    const bool pending = settled.status == "pending";
     tx.query("INSERT INTO purchases_purchases (id, buyer_id, status, total_cents, currency, provider, provider_ref, "
-             "created_ms, completed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+             "created_ms, completed_ms, owner, lease_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(id, who.user_id, settled.status, total, items.front().license.currency, provider, settled.provider_ref,
-              now, settled.completed_ms)
+              now, settled.completed_ms, pending ? std::optional<std::string>(core::instance_id()) : std::nullopt,
+              pending ? std::optional<std::int64_t>(now + kCheckoutLeaseMs) : std::nullopt,
+              pending ? std::optional<std::int64_t>(now + kCheckoutMs) : std::nullopt)
         .exec();
     for (const auto& p : items) {
         tx.query("INSERT INTO purchases_items (purchase_id, beat_id, seller_id, title, license, files, terms, price_cents) "
@@ -252,7 +225,7 @@ Service::insert(core::Tx& tx, const std::string& id, const http::Principal& who,
         if (p.license.type == "exclusive") {
             tx.query("INSERT INTO purchases_exclusive_holds (beat_id, purchase_id, expires_ms) VALUES (?, ?, ?) "
                      "ON CONFLICT (beat_id) DO UPDATE SET purchase_id = excluded.purchase_id, expires_ms = excluded.expires_ms")
-                .bind(p.beat.beat_id, id, now + kCheckoutHoldMs)
+                .bind(p.beat.beat_id, id, now + kCheckoutMs)
                 .exec();
         }
     }
@@ -274,52 +247,6 @@ Service::remember(core::Tx& tx, const http::Principal& who, const PurchaseReques
     retention_.tidy(tx, core::clock::now_ms());
 }
 
-// Grants the licenses of a pending purchase, takes exclusives out of the store and announces it.
-core::Result<void>
-Service::complete(core::Tx& tx, const std::string& purchase_id, const std::string& payment_ref)
-{
-    auto purchase = load_purchase(tx, purchase_id);
-    if (!purchase || purchase->at("status") != "pending") {
-        return {};  // unknown, or already settled: applying it again changes nothing
-    }
-    const auto now = core::clock::now_ms();
-    const std::string buyer(purchase->at("buyer_id").as_string());
-    for (const auto& v : purchase->at("items").as_array()) {
-        const auto& item = v.as_object();
-        const std::string beat_id(item.at("beat_id").as_string());
-        const std::string license(item.at("license").as_string());
-        // A checkout paid for a license the buyer got meanwhile in another purchase: the payment
-        // stands (it was taken), the license exists once; the seller can refund the spare one.
-        if (tx.query("INSERT OR IGNORE INTO purchases_licenses (purchase_id, buyer_id, beat_id, license, files, "
-                     "granted_ms) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(purchase_id, buyer, beat_id, license, boost::json::serialize(item.at("files")), now)
-                .exec() == 0) {
-            core::log::warn("purchases", "license already held; purchase completed without a second copy",
-                            {{"purchase_id", purchase_id}, {"beat_id", beat_id}, {"license", license}});
-        }
-        if (license == "exclusive") {
-            tx.query("UPDATE purchases_exclusive_holds SET expires_ms = NULL WHERE beat_id = ? AND purchase_id = ?")
-                .bind(beat_id, purchase_id)
-                .exec();
-            // Paid is paid: the buyer keeps the license even if the producer pulled the beat meanwhile.
-            (void)beats_.mark_sold(tx, beat_id);
-        }
-    }
-    tx.query("UPDATE purchases_purchases SET status = 'completed', completed_ms = ?, payment_ref = COALESCE(?, payment_ref) "
-             "WHERE id = ?")
-        .bind(now, payment_ref.empty() ? std::optional<std::string>() : std::optional<std::string>(payment_ref),
-              purchase_id)
-        .exec();
-    purchase->at("status") = "completed";
-    tx.publish(kPurchaseCompleted, {{"purchase_id", purchase_id},
-                                    {"buyer_id", buyer},
-                                    {"total_cents", purchase->at("total_cents")},
-                                    {"currency", purchase->at("currency")},
-                                    {"items", purchase->at("items")}});
-    tx.after_commit([this] { completed_.add(); });
-    return {};
-}
-
 core::Result<void>
 Service::decline(core::Tx& tx, const std::string& purchase_id, const std::string& reason)
 {
@@ -327,7 +254,9 @@ Service::decline(core::Tx& tx, const std::string& purchase_id, const std::string
     if (!purchase || purchase->at("status") != "pending") {
         return {};
     }
-    tx.query("UPDATE purchases_purchases SET status = 'declined', failure = ? WHERE id = ?").bind(reason, purchase_id).exec();
+    tx.query("UPDATE purchases_purchases SET status = 'declined', failure = ?, lease_ms = NULL WHERE id = ?")
+        .bind(reason, purchase_id)
+        .exec();
     tx.query("DELETE FROM purchases_exclusive_holds WHERE purchase_id = ?").bind(purchase_id).exec();
     tx.publish(kPurchaseDeclined, {{"purchase_id", purchase_id}, {"buyer_id", purchase->at("buyer_id")}, {"reason", reason}});
     tx.after_commit([this] { declined_.add(); });
@@ -366,8 +295,12 @@ Service::settle_now(core::Tx& tx, const http::Principal& who, const PurchaseRequ
     if (!earlier) {
         return earlier.error();
     }
-    if (*earlier) {
-        return std::move(**earlier);
+    if (earlier->answer) {
+        return std::move(*earlier->answer);
+    }
+    if (earlier->resume) {  // only a checkout that waits on a provider is ever left in flight
+        return refused(core::Code::kConflict, "idempotency_key_reused",
+                       "this Idempotency-Key belongs to a checkout with another provider");
     }
     auto priced = price(tx, who, request.items);
     if (!priced) {
@@ -446,73 +379,11 @@ Service::settle_now(core::Tx& tx, const http::Principal& who, const PurchaseRequ
 }
 
 core::Result<Answer>
-Service::settle_later(const http::Principal& who, const PurchaseRequest& request, PaymentProvider& provider)
-{
-    // 1. Hold the exclusives and record the purchase as pending (and the key as in progress).
-    std::string id;
-    ChargeRequest charge;
-    auto started = db_.write([&](core::Tx& tx) -> core::Result<std::optional<Answer>> {
-        auto earlier = replay(tx, who, request);
-        if (!earlier || *earlier) {
-            return earlier;
-        }
-        auto priced = price(tx, who, request.items);
-        if (!priced) {
-            return priced.error();
-        }
-        id = core::new_id();
-        if (auto ok = apply_pricing(tx, request, id, *priced); !ok) {
-            return ok.error();
-        }
-        charge = ChargeRequest{id, priced->front().license.currency, {}, request.token};
-        for (const auto& p : *priced) {
-            charge.lines.push_back({p.beat.title + " (" + p.license.type + " license)", p.license.price_cents});
-        }
-        insert(tx, id, who, *priced, std::string(provider.name()), {"pending"});
-        remember(tx, who, request, Answer{0, ""}, id);
-        return std::optional<Answer>{};
-    });
-    if (!started) {
-        return started.error();
-    }
-    if (*started) {
-        return std::move(**started);
-    }
-    // 2. Ask the provider for a checkout, outside any transaction (it takes a network round trip).
-    auto checkout = provider.charge(charge);
-    // 3. Record the answer; a failure releases the holds and the key, so the buyer may retry.
-    return db_.write([&](core::Tx& tx) -> core::Result<Answer> {
-        if (!checkout || checkout->outcome == ChargeResult::Outcome::kDeclined) {
-            decline(tx, id, checkout ? checkout->message : checkout.error().message);
-            if (request.idempotency_key) {
-                tx.query("DELETE FROM purchases_idempotency WHERE user_id = ? AND key = ?")
-                    .bind(who.user_id, *request.idempotency_key)
-                    .exec();
-            }
-            if (!checkout) {
-                return Answer{core::http_status(checkout.error().code), envelope(checkout.error())};
-            }
-            core::Error e = refused(core::Code::kPaymentRequired, "payment_declined", checkout->message);
-            e.details["purchase_id"] = id;
-            return Answer{402, envelope(e)};
-        }
-        tx.query("UPDATE purchases_purchases SET provider_ref = ?, checkout_url = ? WHERE id = ?")
-            .bind(checkout->provider_ref, checkout->checkout_url, id)
-            .exec();
-        Answer answer{201, boost::json::serialize(*load_purchase(tx, id))};
-        remember(tx, who, request, answer, id);
-        return answer;
-    });
-}
-
-core::Result<Answer>
 Service::buy(const http::Principal& who, const PurchaseRequest& request)
 {
     auto provider = providers_.find(request.provider);
     if (provider == providers_.end()) {
-        return core::invalid_field("payment.provider",
-                                   request.provider == "stripe" ? "stripe is not configured on this server"
-                                                                : "must be test or stripe");
+        return unknown_provider(request.provider);
     }
     if (request.provider == "test") {
         // Settles inside the transaction: validation, charge, licenses, sold and the event commit
@@ -549,7 +420,8 @@ Service::get(const http::Principal& who, const std::string& purchase_id) const
 }
 
 core::Result<boost::json::object>
-Service::list_mine(const std::string& buyer_id, int limit, const std::optional<std::string>& cursor) const
+Service::list_mine(const std::string& buyer_id, const std::optional<std::string>& beat_id, int limit,
+                   const std::optional<std::string>& cursor) const
 {
     auto after_cursor = core::page_before(cursor, secret_);
     if (!after_cursor) {
@@ -559,8 +431,10 @@ Service::list_mine(const std::string& buyer_id, int limit, const std::optional<s
     boost::json::array purchases;
     db_.read([&](core::Conn& conn) {
         std::vector<std::string> ids;
-        auto q = conn.query("SELECT id FROM purchases_purchases WHERE buyer_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
-        q.bind(buyer_id, before, limit + 1);
+        auto q = conn.query("SELECT p.id FROM purchases_purchases p WHERE p.buyer_id = ?1 AND p.id < ?2 AND (?3 IS NULL OR "
+                            "EXISTS (SELECT 1 FROM purchases_items i WHERE i.purchase_id = p.id AND i.beat_id = ?3)) "
+                            "ORDER BY p.id DESC LIMIT ?4");
+        q.bind_at(1, buyer_id).bind_at(2, before).bind_at(3, beat_id).bind_at(4, limit + 1);
         while (q.step()) {
             ids.push_back(q.text(0));
         }
@@ -715,66 +589,6 @@ Service::pay_back(const std::string& purchase_id, const std::string& provider_na
         }
     });
     return provider->second->refund(request);
-}
-
-core::Result<boost::json::object>
-Service::webhook(std::string_view signature, std::string_view payload)
-{
-    if (webhook_secret_.empty()) {
-        return core::unavailable("Stripe webhooks are not configured on this server");
-    }
-    if (auto ok = verify_stripe_signature(signature, payload, webhook_secret_, core::clock::now_ms() / 1000); !ok) {
-        return ok.error();
-    }
-    boost::system::error_code ec;
-    auto parsed = boost::json::parse(payload, ec);
-    if (ec || !parsed.is_object() || !parsed.as_object().contains("id") || !parsed.as_object().at("id").is_string() ||
-        !parsed.as_object().contains("type")) {
-        return core::bad_request("invalid_event", "the body is not a Stripe event");
-    }
-    const auto& event = parsed.as_object();
-    const std::string id(event.at("id").as_string());
-    const std::string type(event.at("type").is_string() ? event.at("type").as_string() : "");
-    const auto* data = event.if_contains("data");
-    const boost::json::object empty;
-    const auto& object = data != nullptr && data->is_object() && data->as_object().contains("object") &&
-                                 data->as_object().at("object").is_object()
-                             ? data->as_object().at("object").as_object()
-                             : empty;
-    auto text = [&](const char* key) {
-        const auto* v = object.if_contains(key);
-        return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-    };
-    bool duplicate = false;
-    auto applied = db_.write([&](core::Tx& tx) -> core::Result<void> {
-        if (tx.query("INSERT OR IGNORE INTO purchases_webhook_events (event_id, type, received_ms) VALUES (?, ?, ?)")
-                .bind(id, type, core::clock::now_ms())
-                .exec() == 0) {
-            duplicate = true;  // applied before: acknowledged, nothing changes
-            return {};
-        }
-        retention_.tidy(tx, core::clock::now_ms());
-        if (type == "checkout.session.completed") {
-            return complete(tx, text("client_reference_id"), text("payment_intent"));
-        }
-        if (type == "checkout.session.expired") {
-            return decline(tx, text("client_reference_id"), "the checkout expired");
-        }
-        if (type == "charge.refunded") {
-            auto q = tx.query("SELECT id FROM purchases_purchases WHERE payment_ref = ? AND status = 'completed'");
-            q.bind(text("payment_intent"));
-            if (q.step()) {
-                const std::string purchase_id = q.text(0);
-                return revoke(tx, purchase_id);
-            }
-        }
-        return {};  // other event types are acknowledged and ignored
-    });
-    if (!applied) {
-        return applied.error();
-    }
-    core::log::info("purchases", "stripe event", {{"event_id", id}, {"type", type}, {"duplicate", duplicate}});
-    return boost::json::object{{"received", true}, {"duplicate", duplicate}};
 }
 
 std::vector<std::string>

@@ -227,6 +227,9 @@ private:
             f.emplace_back(prefix + "[quantity]", "1");
         }
         f.emplace_back("metadata[purchase_id]", request.purchase_id);
+        if (request.expires_ms > 0) {
+            f.emplace_back("expires_at", std::to_string(request.expires_ms / 1000));
+        }
         return f;
     }
 

@@ -271,6 +271,34 @@ TEST_CASE("run_child: at most max_children run at once")
     bb::core::set_max_children(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
+TEST_CASE("run_child: a child a request waits for takes the reserved slot, or gives up within its bound")
+{
+    bb::core::set_max_children(1);
+    // A job's child holds the only ordinary slot.
+    std::thread job([] { CHECK(run_helper({"sleep", "1500"}).ok()); });
+    std::this_thread::sleep_for(200ms);
+    ChildLimits interactive;
+    interactive.wall = 10s;
+    interactive.slot_wait = 300ms;
+    // The reserved slot: a request's child starts at once beside the job's.
+    const auto t0 = monotonic_ns();
+    CHECK(bb::core::run_child(helper({"sleep", "10"}), interactive).ok());
+    CHECK(monotonic_ns() - t0 < 1'000'000'000);
+    // With the reserved slot taken too, the next one gives up after its bound instead of queueing.
+    std::thread other([&] { CHECK(bb::core::run_child(helper({"sleep", "1000"}), interactive).ok()); });
+    std::this_thread::sleep_for(200ms);
+    const auto t1 = monotonic_ns();
+    const auto refused = bb::core::run_child(helper({"sleep", "10"}), interactive);
+    const auto waited_ms = (monotonic_ns() - t1) / 1'000'000;
+    CHECK(refused.busy);
+    CHECK_FALSE(refused.ok());
+    CHECK(waited_ms >= 250);
+    CHECK(waited_ms < 900);
+    other.join();
+    job.join();
+    bb::core::set_max_children(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
 TEST_CASE("child limit arguments: round trip, both spellings, and the rest left in order")
 {
     ChildLimits limits;

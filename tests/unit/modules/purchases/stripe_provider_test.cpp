@@ -127,6 +127,18 @@ TEST_CASE("a Checkout Session is created as Stripe's API takes it, and its url i
     CHECK(field(form, "metadata[purchase_id]") == "pur_01J9");
 }
 
+TEST_CASE("a checkout with an end sends it as expires_at, rounded down so the session never outlives it") {
+    bb::test::quiet_logs();
+    HttpStub stub([](const StubRequest&) -> std::optional<std::string> { return http_reply(200, kSession); });
+    auto stripe = bb::purchases::make_stripe_provider(settings_for(stub));
+    auto request = two_beats();
+    request.expires_ms = 1'800'000'123'999;
+    REQUIRE(stripe->charge(request).has_value());
+    CHECK(field(form_decode(stub.received().back().body), "expires_at") == "1800000123");
+    REQUIRE(stripe->charge(two_beats()).has_value());
+    CHECK(form_decode(stub.received().back().body).count("expires_at") == 0);  // none: Stripe's default
+}
+
 TEST_CASE("Stripe refusing the request is a 422 with Stripe's message, and not an outage") {
     bb::test::quiet_logs();
     HttpStub stub([](const StubRequest&) -> std::optional<std::string> {
