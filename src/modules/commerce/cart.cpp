@@ -112,7 +112,7 @@ core::Result<void>
 Cart::add(const std::string& user_id, const std::string& beat_id, const std::string& license)
 {
     return db_.write([&](core::Tx& tx) -> core::Result<void> {
-        auto count = tx.query("SELECT COUNT(*) FROM commerce_cart_items WHERE user_id = ? AND beat_id != ?");
+        auto count = tx.query("SELECT CAST(COUNT(*) AS INTEGER) FROM commerce_cart_items WHERE user_id = ? AND beat_id != ?");
         count.bind(user_id, beat_id);
         count.step();
         if (static_cast<std::size_t>(count.int64(0)) >= kMaxCartItems) {

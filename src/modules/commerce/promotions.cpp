@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kCouponColumns =
     "SELECT id, producer_id, code, kind, amount, expires_ms, max_uses, max_uses_per_buyer, min_total_cents, beat_ids, "
-    "tiers, created_ms, (SELECT COUNT(*) FROM commerce_coupon_redemptions r WHERE r.coupon_id = c.id AND "
+    "tiers, created_ms, (SELECT CAST(COUNT(*) AS INTEGER) FROM commerce_coupon_redemptions r WHERE r.coupon_id = c.id AND "
     "r.status != 'released') FROM commerce_coupons c ";
 
 bool
@@ -321,7 +321,7 @@ Promotions::usable(Source& src, const std::string& code, const std::string& buye
         return core::Error{core::Code::kInvalidInput, "coupon_used_up", "this coupon has been used as often as it may", {}};
     }
     if (c.terms.max_uses_per_buyer) {
-        auto mine = src.query("SELECT COUNT(*) FROM commerce_coupon_redemptions WHERE coupon_id = ? AND buyer_id = ? "
+        auto mine = src.query("SELECT CAST(COUNT(*) AS INTEGER) FROM commerce_coupon_redemptions WHERE coupon_id = ? AND buyer_id = ? "
                               "AND status != 'released'");
         mine.bind(c.id, buyer_id);
         mine.step();

@@ -132,7 +132,7 @@ Service::reports(const std::optional<std::string>& status, int limit, const std:
         }
         for (auto& v : reports) {
             auto& r = v.as_object();
-            auto count = conn.query("SELECT COUNT(*) FROM moderation_reports WHERE target_type = ? AND target_id = ? "
+            auto count = conn.query("SELECT CAST(COUNT(*) AS INTEGER) FROM moderation_reports WHERE target_type = ? AND target_id = ? "
                                     "AND status = 'open'");
             count.bind(std::string(r.at("target_type").as_string()), std::string(r.at("target_id").as_string()));
             count.step();

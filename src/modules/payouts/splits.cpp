@@ -233,7 +233,7 @@ Splits::answer(const http::Principal& who, const std::string& split_id, bool acc
         tx.query("UPDATE payouts_split_shares SET accepted_ms = COALESCE(accepted_ms, ?) WHERE split_id = ? AND user_id = ?")
             .bind(now, split_id, who.user_id)
             .exec();
-        auto open = tx.query("SELECT COUNT(*) FROM payouts_split_shares WHERE split_id = ? AND accepted_ms IS NULL");
+        auto open = tx.query("SELECT CAST(COUNT(*) AS INTEGER) FROM payouts_split_shares WHERE split_id = ? AND accepted_ms IS NULL");
         open.bind(split_id);
         open.step();
         if (open.int64(0) == 0) {
