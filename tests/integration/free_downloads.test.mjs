@@ -99,6 +99,21 @@ describe('free downloads', () => {
     assertError(await srv.api('DELETE', `/api/beats/${beat.beat_id}/free-download`, { token: producer.token }), 404);
   });
 
+  test('once the beat is sold exclusively, it is no longer given away: claims and links 404', async () => {
+    const b = await uploadOk(srv, producer.token, makeAudio({ seconds: 2 }), { title: 'Soon Sold', price: '10.00',
+      licenses: JSON.stringify([{ type: 'exclusive', price_cents: 10000 }]) });
+    const sold = await waitReady(srv, b.beat_id);
+    assertStatus(await srv.api('PUT', `/api/beats/${sold.beat_id}/free-download`,
+      { token: producer.token, body: { gate: 'email', delivery: 'instant' } }), 200);
+    const got = assertStatus(await srv.api('POST', `/api/beats/${sold.beat_id}/free-download/claim`,
+      { body: { email: 'early@example.test' } }), 200);
+    const buyer = await srv.signup();
+    assertStatus(await srv.api('POST', '/api/purchases', { token: buyer.token,
+      body: { beat_id: sold.beat_id, license: 'exclusive', payment: { provider: 'test', token: 'tok_visa' } } }), 201);
+    assertError(await srv.api('GET', got.download_url), 404);
+    assertError(await srv.api('POST', `/api/beats/${sold.beat_id}/free-download/claim`, { body: { email: 'late@example.test' } }), 404);
+  });
+
   test('mail to one address is limited to 3 an hour, whoever asks', async () => {
     assertStatus(await offer({ gate: 'email', delivery: 'email' }), 200);
     const address = `${uniqueName('victim').toLowerCase()}@example.test`;

@@ -109,7 +109,8 @@ Service::claim(const std::string& beat_id, const std::optional<std::string>& ema
 {
     auto current = offer(beat_id);
     auto beat = beats_.find(beat_id);
-    if (!current || !beat || (beat->status != "ready" && beat->status != "sold")) {
+    // Only while the beat is in the store: once sold exclusively it is its buyer's alone.
+    if (!current || !beat || beat->status != "ready") {
         return core::not_found("free download");
     }
     std::optional<std::string> address;
@@ -190,8 +191,9 @@ Service::redeem(const std::string& token)
             beat_id = q.text(0);
         }
     });
-    if (!beat_id) {
-        return core::not_found("download link (it may have expired, or the producer stopped giving the beat away)");
+    auto beat = beat_id ? beats_.find(*beat_id) : std::nullopt;
+    if (!beat_id || !beat || beat->status != "ready") {
+        return core::not_found("download link (it may have expired, or the beat is no longer given away)");
     }
     db_.write([&](core::Tx& tx) {
         tx.query("UPDATE free_downloads_links SET downloads = downloads + 1 WHERE token_hash = ?").bind(hash).exec();
