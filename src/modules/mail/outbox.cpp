@@ -127,7 +127,7 @@ Outbox::send(const core::Job& job)
         return never ? core::Result<void>{} : core::Result<void>{message.error()};
     }
     if (!breaker_.allow()) {
-        record("queued", "paused: the SMTP server failed several times in a row");
+        record(job.attempts >= kSendAttempts ? "failed" : "queued", "paused: the SMTP server failed several times in a row");
         return core::unavailable("the SMTP server is failing; sending is paused", breaker_.retry_after_s());
     }
     const auto outcome = smtp_send(*smtp_, address_of(from_), mail->recipient, *message);
@@ -146,7 +146,8 @@ Outbox::send(const core::Job& job)
             break;
     }
     breaker_.record_failure();
-    record("queued", outcome.detail);
+    // The last attempt the runner makes: the mail is failed, for an admin to send again.
+    record(job.attempts >= kSendAttempts ? "failed" : "queued", outcome.detail);
     return core::unavailable("SMTP: " + outcome.detail);
 }
 
