@@ -10,11 +10,14 @@ set -euo pipefail
 build_pkgs=(g++ make cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsqlitecpp-dev libsodium-dev libssl-dev libfmt-dev doctest-dev
-  libavformat-dev libavcodec-dev libavfilter-dev libswresample-dev libavutil-dev zlib1g-dev)
-test_pkgs=(nodejs npm chromium curl jq ffmpeg wrk sqlite3 libxml2-utils)
+  libavformat-dev libavcodec-dev libavfilter-dev libswresample-dev libavutil-dev zlib1g-dev
+  libcurl4-openssl-dev libcairo2-dev libpango1.0-dev)
+test_pkgs=(nodejs npm chromium curl jq ffmpeg wrk sqlite3 libxml2-utils python3-aiosmtpd openssl poppler-utils
+  fonts-dejavu-core)
 bench_pkgs=(wrk curl jq sqlite3 ffmpeg nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools)
 runtime_pkgs=(libboost-json1.81.0 libboost-url1.81.0 libsqlite3-0 libsodium23
-  libssl3 libfmt9 libavformat59 libavcodec59 libavfilter8 libswresample4 libavutil57 zlib1g curl ca-certificates)
+  libssl3 libfmt9 libavformat59 libavcodec59 libavfilter8 libswresample4 libavutil57 zlib1g libcurl4 libcairo2
+  libpango-1.0-0 libpangocairo-1.0-0 fonts-dejavu-core curl ca-certificates)
 
 case "${1:-build}" in
   build) wanted=("${build_pkgs[@]}") ;;

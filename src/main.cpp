@@ -4,10 +4,16 @@
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "modules/agreements/agreements.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/chat/chat.hpp"
+#include "modules/commerce/commerce.hpp"
 #include "modules/forums/forums.hpp"
+#include "modules/free_downloads/free_downloads.hpp"
+#include "modules/mail/mail.hpp"
+#include "modules/moderation/moderation.hpp"
 #include "modules/notifications/notifications.hpp"
+#include "modules/payouts/payouts.hpp"
 #include "modules/playlists/playlists.hpp"
 #include "modules/purchases/purchases.hpp"
 #include "modules/reviews/reviews.hpp"
@@ -48,16 +54,22 @@ struct Modules {
 Modules
 add_modules(bb::core::App& app)
 {
-    auto& users = app.modules().add<bb::users::UsersModule>(app.services());
+    auto& mail = app.modules().add<bb::mail::MailModule>(app.services());
+    auto& users = app.modules().add<bb::users::UsersModule>(app.services(), mail);
     auto& beats = app.modules().add<bb::beats::BeatsModule>(app.services(), users);
     auto& playlists = app.modules().add<bb::playlists::PlaylistsModule>(app.services(), beats);
-    app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);
+    auto& purchases = app.modules().add<bb::purchases::PurchasesModule>(app.services(), users, beats);
     app.modules().add<bb::chat::ChatModule>(app.services(), users);
     app.modules().add<bb::reviews::ReviewsModule>(app.services(), users, beats);
     app.modules().add<bb::forums::ForumsModule>(app.services(), users, beats);
+    app.modules().add<bb::commerce::CommerceModule>(app.services(), users, beats, purchases, mail);
     app.modules().add<bb::notifications::NotificationsModule>(app.services(), users);
     app.modules().add<bb::subsonic::SubsonicModule>(app.services(), users, beats, playlists);
     app.modules().add<bb::shares::SharesModule>(app.services(), users, beats, playlists);
+    app.modules().add<bb::agreements::AgreementsModule>(app.services(), users, beats, mail);
+    app.modules().add<bb::moderation::ModerationModule>(app.services(), users, beats, mail);
+    app.modules().add<bb::free_downloads::FreeDownloadsModule>(app.services(), users, beats, mail);
+    app.modules().add<bb::payouts::PayoutsModule>(app.services(), users, beats, mail);
     return {users, beats};
 }
 

@@ -232,6 +232,37 @@ if [ "$code" != 200 ] || ! [[ "$content_type" =~ ^audio/mpeg ]] || [ "$got_bytes
 fi
 printf 'ok %2d  %s (HTTP %s, %s, %s bytes)\n' "$step" "$bob downloads the bought beat as MP3" "$code" "$content_type" "$got_bytes"
 
+# ---- a cart with a coupon, one payment, and the license agreement as a PDF ----------------------
+call POST /api/coupons "{\"code\":\"SMOKE$suffix\",\"kind\":\"percent\",\"percent\":10}" "$token"
+expect 201 "$alice makes a 10 % coupon"
+call POST /api/users/signup "{\"username\":\"smoke_c_$suffix\",\"email\":\"smoke_c_$suffix@example.test\",\"password\":\"$pass\"}"
+expect 201 "a third user signs up"
+carol_token=$(jq -r .token "$body")
+call POST /api/cart/items "{\"beat_id\":\"$beat_id\",\"license\":\"basic\"}" "$carol_token"
+expect 201 "the beat goes into the cart"
+call PUT /api/cart/coupon "{\"code\":\"smoke$suffix\"}" "$carol_token"
+expect 200 "the coupon applies"
+check '.total_cents == 899 and .coupon_discount_cents == 100' "9.99 less 10 % (0.999 rounded half up) is 8.99"
+call POST /api/cart/checkout '{"payment":{"provider":"test","token":"tok_visa"}}' "$carol_token"
+expect 201 "the cart is paid in one payment"
+check '.status == "completed" and .total_cents == 899' "completed at the cart's price"
+cart_purchase=$(jq -r .purchase_id "$body")
+for _ in $(seq 1 50); do
+  call GET "/api/agreements/$cart_purchase" "" "$carol_token"
+  [ "$STATUS" = 200 ] && break
+  sleep 0.2
+done
+expect 200 "the agreement of the purchase"
+check '.agreements | length == 1' "one agreement for one beat"
+step=$((step + 1))
+code=$(curl -sS -o "$work/agreement.pdf" -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $carol_token" \
+  "$BASE$(jq -r '.agreements[0].pdf_url' "$body")")
+if [ "$code" != 200 ] || [ "$(head -c 5 "$work/agreement.pdf")" != "%PDF-" ]; then
+  echo "FAIL step $step: the agreement PDF: HTTP $code, $(head -c 20 "$work/agreement.pdf" | od -c | head -1)" >&2
+  exit 1
+fi
+printf 'ok %2d  %s (HTTP %s, %s bytes)\n' "$step" "the agreement downloads as a PDF" "$code" "$(wc -c < "$work/agreement.pdf" | tr -d ' ')"
+
 # ---- Subsonic: an app password, then a player's calls; a share link ---------------------------
 call POST /api/users/profile/app-passwords '{"name":"smoke player"}' "$bob_token"
 expect 201 "$bob makes a Subsonic app password"

@@ -5,11 +5,13 @@ import { onNotification, startLive } from './live.js';
 import { navigate, render, start } from './router.js';
 import { onSessionChange, session } from './session.js';
 import './player.js';
+import './cart.js';
 
 function showSession() {
   const signedIn = Boolean(session.token);
   for (const el of document.querySelectorAll('[data-signed-in]')) el.hidden = !signedIn;
   for (const el of document.querySelectorAll('[data-signed-out]')) el.hidden = signedIn;
+  for (const el of document.querySelectorAll('[data-admin]')) el.hidden = !signedIn || session.user.role !== 'admin';
   const me = document.getElementById('me');
   me.textContent = signedIn ? session.user.username : 'Profile';
 }

@@ -2,6 +2,7 @@
 // The price shown and charged always comes from the server; the request names only the license.
 import { api, download, id, q } from './api.js';
 import { busy, formError, h, money, showErrors, toast } from './dom.js';
+import { addToCart } from './cart.js';
 import { session } from './session.js';
 
 const NAMES = { basic: 'Basic lease', premium: 'Premium lease', unlimited: 'Unlimited lease', exclusive: 'Exclusive rights' };
@@ -80,7 +81,11 @@ function buyButton(beat, license, place) {
       slot.querySelector('input')?.focus();
     },
   }, `Buy ${licenseName(license.type)}`);
-  return [button, slot];
+  const cart = h('button', {
+    type: 'button', class: 'button', 'aria-label': `Add ${licenseName(license.type)} to cart`,
+    onclick: (e) => busy(e.currentTarget, () => addToCart(beat, license.type).catch((err) => toast(err.message, 'error'))),
+  }, 'Add to cart');
+  return [h('div', { class: 'row' }, button, cart), slot];
 }
 
 export function licensesPanel(beat) {

@@ -18,10 +18,17 @@ const routes = [
   ['/rooms/:id', 'room', { auth: true }],
   ['/users/:id', 'user'],
   ['/profile', 'profile', { auth: true }],
+  ['/admin', 'admin', { auth: true }],
+  ['/cart', 'cart', { auth: true }],
+  ['/offers', 'offers', { auth: true }],
+  ['/offers/:id', 'offers', { auth: true }],
   ['/shares', 'shares', { auth: true }],
   ['/s/:id', 'share'],
   ['/login', 'auth'],
   ['/signup', 'auth'],
+  ['/forgot-password', 'recover'],
+  ['/reset-password', 'recover'],
+  ['/verify-email', 'recover'],
 ].map(([pattern, screen, options = {}]) => {
   const names = [];
   const source = pattern.replace(/:(\w+)/g, (_, name) => { names.push(name); return '([^/]+)'; });

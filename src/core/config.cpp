@@ -92,6 +92,57 @@ boolean(bool Config::*field)
 }
 
 Result<void>
+apply_smtp_url(Config& c, const std::string& v)
+{
+    if (!v.empty() && !v.starts_with("smtp://") && !v.starts_with("smtps://")) {
+        return problem(fmt::format("'{}' is not smtp://HOST[:PORT] or smtps://HOST[:PORT]", v));
+    }
+    const auto authority = v.substr(v.find("://") + 3);
+    if (!v.empty() && (authority.empty() || authority.substr(0, authority.find('/')).find('@') != std::string::npos)) {
+        return problem("give the server as smtp://HOST[:PORT]; the login goes in smtp_username and smtp_password");
+    }
+    c.smtp_url = v;
+    return {};
+}
+
+Result<void>
+apply_mail_from(Config& c, const std::string& v)
+{
+    const auto open = v.rfind('<');
+    const auto address = open == std::string::npos ? v : v.substr(open + 1, v.size() - open - 2);
+    const auto at = address.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 >= address.size() ||
+        (open != std::string::npos && v.back() != '>') || v.find_first_of("\r\n") != std::string::npos) {
+        return problem(fmt::format("'{}' is not an address or \"Name <address>\"", v));
+    }
+    c.mail_from = v;
+    return {};
+}
+
+// "12.5" -> 1250 basis points: a percentage with at most two decimals, 0 to 50.
+Result<void>
+apply_fee_percent(Config& c, const std::string& v)
+{
+    const auto dot = v.find('.');
+    const std::string whole = v.substr(0, dot);
+    std::string fraction = dot == std::string::npos ? "" : v.substr(dot + 1);
+    const auto digits = [](const std::string& s) {
+        return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isdigit(ch); });
+    };
+    if (whole.empty() || whole.size() > 3 || !digits(whole) || fraction.size() > 2 || !digits(fraction) ||
+        (dot != std::string::npos && fraction.empty())) {
+        return problem(fmt::format("'{}' is not a percentage such as 10 or 12.5", v));
+    }
+    fraction.resize(2, '0');
+    const int bp = std::stoi(whole) * 100 + std::stoi(fraction);
+    if (bp > 5000) {
+        return problem(fmt::format("{} % is more than 50 %", v));
+    }
+    c.platform_fee_bp = bp;
+    return {};
+}
+
+Result<void>
 apply_listen(Config& c, const std::string& v)
 {
     const auto colon = v.rfind(':');
@@ -186,6 +237,23 @@ settings()
          "keep the test payment provider (free licenses with tok_visa) on although Stripe is configured: staging "
          "only (default false)",
          boolean(&Config::allow_test_payments)},
+        {"smtp_url", "SMTP server for mail, smtp://HOST:PORT (STARTTLS) or smtps://HOST:PORT; unset: mail is held",
+         apply_smtp_url},
+        {"smtp_username", "SMTP login name (AUTH); unset: no login", text(&Config::smtp_username)},
+        {"smtp_password", "SMTP password", text(&Config::smtp_password)},
+        {"smtp_starttls", "require STARTTLS on smtp:// (default true; false only for a server on loopback)",
+         boolean(&Config::smtp_starttls)},
+        {"smtp_ca_file", "a PEM file of CA certificates to trust for the SMTP server (default: the system's)",
+         text(&Config::smtp_ca_file)},
+        {"smtp_timeout_s", "seconds one SMTP exchange may take (default 30)", integer(&Config::smtp_timeout_s, 1, 600)},
+        {"mail_from", "sender of mail, an address or \"Name <address>\" (default Backbeat <no-reply@backbeat.local>)",
+         apply_mail_from},
+        {"platform_fee_percent", "the platform's cut of each sale in percent, up to two decimals (default 10)",
+         apply_fee_percent},
+        {"stripe_connect_webhook_secret", "signing secret of the Stripe Connect webhook (account.updated)",
+         text(&Config::stripe_connect_webhook_secret)},
+        {"offer_window_s", "seconds an offer waits for an answer, and an accepted one for its checkout (default 48 h)",
+         integer(&Config::offer_window_s, 1, 90 * 24 * 3600)},
     };
     return all;
 }

@@ -52,6 +52,19 @@ struct Config {
     // With Stripe configured the test provider (tok_visa settles at once, no money moves) is off:
     // every license would be free. Staging may turn it back on; the README warns.
     bool allow_test_payments = false;
+
+    std::string smtp_url;  // set: mail goes out through this server; unset: it is held
+    std::string smtp_username;
+    std::string smtp_password;
+    bool smtp_starttls = true;  // smtp:// must upgrade with STARTTLS (smtps:// is TLS from the start)
+    std::string smtp_ca_file;   // trust this CA bundle for the SMTP server instead of the system's
+    int smtp_timeout_s = 30;
+    std::string mail_from = "Backbeat <no-reply@backbeat.local>";
+
+    int offer_window_s = 48 * 3600;  // an offer waits this long for an answer, an accepted one for its checkout
+
+    int platform_fee_bp = 1000;  // the platform's cut of each sale, in basis points (10 %)
+    std::string stripe_connect_webhook_secret;  // signs Stripe's Connect events (account.updated)
 };
 
 struct CommandLine {

@@ -188,8 +188,10 @@ Router::openapi(std::string_view version) const
         for (const auto& [status, schema] : route->doc.responses) {
             boost::json::object response{{"description", status < 300 ? "success" : "see the error envelope"}};
             if (!schema.empty()) {
-                const std::string type = schema == "text" ? "text/plain" : "application/json";
-                boost::json::value s = schema == "text" ? boost::json::value{{"type", "string"}}
+                // "text" and "pdf" name a body that is not JSON.
+                const std::string type = schema == "text" ? "text/plain" : schema == "pdf" ? "application/pdf" : "application/json";
+                boost::json::value s = schema == "text"  ? boost::json::value{{"type", "string"}}
+                                       : schema == "pdf" ? boost::json::value{{"type", "string"}, {"format", "binary"}}
                                                          : boost::json::value{{"$ref", "#/components/schemas/" + schema}};
                 response["content"] = {{type, {{"schema", s}}}};
             }

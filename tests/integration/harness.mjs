@@ -249,6 +249,17 @@ export class Server {
     return { ...r.json, username: name, email: mail, password, id: r.json.user.user_id };
   }
 
+  // An admin made with the CLI (which may run beside the server), logged in: {token, id, username}.
+  async admin() {
+    const name = uniqueName('admin');
+    const cli = await runCliAsync(['user', 'create', '--username', name, '--email', `${name.toLowerCase()}@example.test`,
+      '--password', PASSWORD, '--admin', '--data-dir', this.dataDir]);
+    assert.equal(cli.code, 0, `user create --admin: ${cli.stderr}`);
+    const r = await this.login(name);
+    assert.equal(r.status, 200, `admin login: ${r.text}`);
+    return { token: r.json.token, id: r.json.user.user_id, username: name };
+  }
+
   async login(identifier, password = PASSWORD) {
     const body = identifier.includes('@') ? { email: identifier, password } : { username: identifier, password };
     return this.api('POST', '/api/users/login', { body });

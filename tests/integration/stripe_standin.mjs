@@ -13,6 +13,7 @@
 // Nothing here knows the server's internals, only Stripe's public API and the documented contract.
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { stripeConnect } from './stripe_connect.mjs';
 
 // Stripe's error envelope.
 function stripeError(res, status, type, message, param) {
@@ -49,7 +50,8 @@ function checkoutProblems(form, nowS) {
   for (const i of [...lines].sort((a, b) => a - b)) {
     const amount = form[`line_items[${i}][price_data][unit_amount]`];
     if (amount === undefined) problems.push(`line_items[${i}][price_data][unit_amount] is missing`);
-    else if (!/^\d+$/.test(amount) || Number(amount) <= 0) problems.push(`line_items[${i}][price_data][unit_amount] '${amount}' is not a positive integer`);
+    // Stripe takes any non-negative integer (a line given free by a deal is 0).
+    else if (!/^\d+$/.test(amount)) problems.push(`line_items[${i}][price_data][unit_amount] '${amount}' is not a non-negative integer`);
     const currency = form[`line_items[${i}][price_data][currency]`];
     if (!currency || !/^[a-z]{3}$/.test(currency)) problems.push(`line_items[${i}][price_data][currency] '${currency}' is not a lower-case ISO code`);
     const qty = form[`line_items[${i}][quantity]`];
@@ -71,6 +73,8 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
     hanging: new Set(),
     idempotent: new Map(),  // Idempotency-Key of a checkout -> {raw, session}: Stripe replays it
   };
+  // Connect (accounts, account links, transfers) at the same address, as on api.stripe.com.
+  const connect = stripeConnect({ secretKey });
   const sockets = new Set();
 
   // POST /v1/refunds {payment_intent}: one refund per payment intent, as Stripe allows for a full
@@ -140,6 +144,10 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
       }
 
       const url = new URL(req.url, 'http://stand-in');
+      if (connect.handles(req.method, url.pathname)) {
+        connect.handle({ req, url, rec, raw, res });
+        return;
+      }
       if (req.method !== 'POST' || !['/v1/checkout/sessions', '/v1/refunds'].includes(url.pathname)) {
         rec.answered = 404;
         stripeError(res, 404, 'invalid_request_error', `Unrecognized request URL (${req.method}: ${url.pathname}).`);
@@ -238,6 +246,7 @@ export async function startStripeStandin({ secretKey = 'sk_test_123', mode = 'ok
     requests: state.requests,
     sessions: state.sessions,
     refunds: state.refunds,
+    connect,
     get mode() { return state.mode; },
     setMode(m) {
       if (!['ok', 'error500', 'hang'].includes(m)) throw new Error(`unknown stand-in mode ${m}`);

@@ -22,6 +22,7 @@ export function render(view, _params, query) {
   const form = h('form', { class: 'narrow card-form', novalidate: true }, inputs, submit, formError());
   const other = new URLSearchParams({ next: nextPath(query) });
   view.append(h('h1', {}, signup ? 'Create your account' : 'Log in'), form,
+    signup ? null : h('p', {}, h('a', { href: '/forgot-password' }, 'Forgot your password?')),
     h('p', {}, signup ? 'Already have an account? ' : 'New here? ',
       h('a', { href: `${signup ? '/login' : '/signup'}?${other}` }, signup ? 'Log in' : 'Sign up')));
   form.elements[0].focus();

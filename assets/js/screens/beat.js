@@ -2,8 +2,11 @@
 // adding it to a playlist, a way to message the producer, and for its producer a share link.
 import { api, id, q } from '../api.js';
 import { busy, clock, cover, h, icon, plural, setPlaying, stars, toast } from '../dom.js';
+import { freeDownloadPanel } from '../free_download.js';
 import { licensesPanel } from '../licenses.js';
+import { offerPanel } from '../offer_panel.js';
 import { enqueue, onPlayer, play } from '../player.js';
+import { reportBox } from '../report.js';
 import { reviewsPanel } from '../reviews.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
@@ -80,9 +83,12 @@ export async function render(view, params) {
       beat.description ? h('p', { class: 'description' }, beat.description) : null,
       h('p', { class: 'muted' }, plural(beat.plays, 'play')),
       actions,
+      ready ? freeDownloadPanel(beat) : null,
+      offerPanel(beat),
       h('div', { class: 'columns' },
         licensesPanel(beat),
         reviewsPanel(beat, (avg, count) => rating.replaceChildren(stars(avg, count)))),
-      mine && ready ? sharePanel({ beat_id: beat.beat_id }, beat.title) : null));
+      mine && ready ? sharePanel({ beat_id: beat.beat_id }, beat.title) : null,
+      session.token && !mine ? reportBox('beat', beat.beat_id, 'beat') : null));
   return () => { stopPlayer(); wave?.dispose(); };
 }

@@ -1,7 +1,7 @@
 // My library: what I bought (downloads per format, the license agreement) and my playlists.
-import { api, id, q } from '../api.js';
+import { api, download, id, q } from '../api.js';
 import { infiniteList } from '../beat_card.js';
-import { busy, field, formError, h, money, plural, showErrors, when } from '../dom.js';
+import { busy, field, formError, h, money, plural, showErrors, toast, when } from '../dom.js';
 import { downloadButtons, licenseName } from '../licenses.js';
 import { navigate } from '../router.js';
 
@@ -18,6 +18,15 @@ function agreementButton(purchase) {
   return [button, box];
 }
 
+// The signed agreement for one beat of a purchase, as the PDF it is mailed as.
+function agreementPdf(purchase, item) {
+  return h('button', {
+    type: 'button', class: 'button small', 'aria-label': `Agreement PDF for ${item.title}`,
+    onclick: (e) => busy(e.currentTarget, () => download(`/api/agreements/${id(purchase.purchase_id)}/${id(item.beat_id)}`)
+      .catch((err) => toast(err.status === 404 ? 'The agreement is being prepared; try again in a moment.' : err.message, 'error'))),
+  }, 'Agreement PDF');
+}
+
 function purchaseRow(purchase) {
   const completed = purchase.status === 'completed';
   return h('article', { class: 'purchase', 'data-purchase-id': purchase.purchase_id },
@@ -28,7 +37,8 @@ function purchaseRow(purchase) {
     h('ul', { class: 'items' }, purchase.items.map((item) => h('li', {},
       h('a', { href: `/beats/${id(item.beat_id)}` }, item.title ?? 'Beat'), ` · ${licenseName(item.license)} · `,
       money(item.price_cents, purchase.currency),
-      completed ? h('div', { class: 'row' }, downloadButtons(item.beat_id, item.files ?? ['mp3'])) : null))),
+      completed ? h('div', { class: 'row' }, downloadButtons(item.beat_id, item.files ?? ['mp3']),
+        agreementPdf(purchase, item)) : null))),
     completed ? h('div', { class: 'row' }, agreementButton(purchase)) : null);
 }
 

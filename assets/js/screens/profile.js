@@ -42,6 +42,19 @@ export async function render(view) {
     el.reset();
     toast('Password changed. Other sessions were logged out.');
   });
+  const resend = h('button', {
+    type: 'button', class: 'button small', onclick: () => busy(resend, async () => {
+      try {
+        await api('/api/users/email/verification', { method: 'POST' });
+        toast(`A new link is on its way to ${me.email}.`);
+      } catch (error) {
+        toast(error.message, 'error');
+      }
+    }),
+  }, 'Send the link again');
+  const verified = me.email_verified
+    ? h('p', { class: 'muted', id: 'email-state' }, 'Your email address is confirmed.')
+    : h('p', { class: 'warn-note', id: 'email-state' }, 'Your email address is not confirmed yet: open the link we mailed you. ', resend);
   const logout = h('button', {
     type: 'button', class: 'button', onclick: () => busy(logout, async () => {
       await api('/api/users/logout', { method: 'POST', body: {} }).catch(() => {});
@@ -55,7 +68,7 @@ export async function render(view) {
       h('a', { class: 'button', href: '/shares' }, 'Share links'), logout)),
     h('p', { class: 'muted' }, `${me.role === 'admin' ? 'Administrator · ' : ''}${plural(me.beats_count ?? 0, 'beat')} · ${plural(me.followers_count ?? 0, 'follower')} · ${plural(me.purchased_beats.length, 'beat')} bought`),
     h('div', { class: 'columns' },
-      h('section', { class: 'panel' }, h('h2', {}, 'Details'), details),
+      h('section', { class: 'panel' }, h('h2', {}, 'Details'), verified, details),
       h('section', { class: 'panel' }, h('h2', {}, 'Password'), password)),
     playersPanel(me.username));
 }

@@ -2,6 +2,10 @@
 // deleting, my sales with a refund each, and the voice tag mixed into my previews.
 import { api, id, q, upload } from '../api.js';
 import { busy, field, formError, h, money, plural, showErrors, toast, when } from '../dom.js';
+import { freeDownloadForm, leadsSection } from '../free_download.js';
+import { session } from '../session.js';
+import { balanceSection, couponsSection, dealsSection, offerSettingsForm, splitForm, splitInvites } from '../studio_money.js';
+import { termsSection } from '../terms.js';
 
 async function everything(path, key, pages = 10) {
   const items = [];
@@ -138,7 +142,7 @@ export async function render(view) {
   function openBelow(row, makeForm) {
     const editor = h('tr', { class: 'editor' }, h('td', { colspan: 6 }, makeForm((saved) => { editor.remove(); if (saved) load(); })));
     row.after(editor);
-    editor.querySelector('input').focus();
+    editor.querySelector('input, select, textarea')?.focus();
   }
 
   async function load() {
@@ -171,6 +175,18 @@ export async function render(view) {
             onclick: () => openBelow(row, (done) => stemsForm(beat, done)),
           }, beat.has_stems ? 'Stems ✓' : 'Stems'),
           h('button', {
+            type: 'button', class: 'button small', 'aria-label': `Free download of ${beat.title}`,
+            onclick: () => openBelow(row, (done) => freeDownloadForm(beat, done)),
+          }, 'Free'),
+          h('button', {
+            type: 'button', class: 'button small', 'aria-label': `Offers on ${beat.title}`,
+            onclick: () => openBelow(row, (done) => offerSettingsForm(beat, done)),
+          }, 'Offers'),
+          h('button', {
+            type: 'button', class: 'button small', 'aria-label': `Split of ${beat.title}`,
+            onclick: () => openBelow(row, (done) => splitForm(beat, session.user, done)),
+          }, 'Split'),
+          h('button', {
             type: 'button', class: 'button small danger', 'aria-label': `Delete ${beat.title}`,
             onclick: async (e) => {
               if (!confirm(`Delete “${beat.title}”? Buyers keep their downloads.`)) return;
@@ -186,7 +202,7 @@ export async function render(view) {
     if (beats.items.some((b) => b.status === 'processing')) timer = setTimeout(() => load().catch(() => {}), 2000);
   }
 
-  view.append(h('h1', {}, 'Studio'), summary,
+  view.append(h('h1', {}, 'Studio'), summary, splitInvites(session.user), balanceSection(),
     h('div', { class: 'table-wrap' }, h('table', { class: 'studio' },
       h('thead', {}, h('tr', {}, ['Beat', 'Status', 'Plays', 'Sales', 'Revenue', ''].map((t, i) => h('th', { scope: 'col', class: i >= 2 && i <= 4 ? 'num' : null }, t)))), table)),
     h('p', {}, h('a', { class: 'button primary', href: '/upload' }, 'Upload a beat')),
@@ -194,6 +210,10 @@ export async function render(view) {
       h('div', { class: 'table-wrap' }, h('table', { class: 'sales' },
         h('thead', {}, h('tr', {}, ['Date', 'Beat', 'License', 'Price', ''].map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, t)))),
         salesTable))),
+    dealsSection(session.user.user_id),
+    couponsSection(),
+    termsSection(),
+    leadsSection(),
     voiceTagSection());
   await load();
   return () => clearTimeout(timer);

@@ -2,6 +2,7 @@
 import { api, id, q } from '../api.js';
 import { beatCard, infiniteList, syncPlayButtons } from '../beat_card.js';
 import { busy, h, plural } from '../dom.js';
+import { reportBox } from '../report.js';
 import { session } from '../session.js';
 
 export async function render(view, params) {
@@ -34,7 +35,8 @@ export async function render(view, params) {
       h('p', { class: 'muted' }, `${plural(user.beats_count ?? 0, 'beat')} · `, followers),
       h('div', { class: 'row' }, followButton,
         session.token && !self ? h('a', { class: 'button', href: `/chat?to=${id(user.user_id)}` }, 'Message') : null,
-        self ? h('a', { class: 'button', href: '/profile' }, 'Edit profile') : null)),
+        self ? h('a', { class: 'button', href: '/profile' }, 'Edit profile') : null),
+      session.token && !self ? reportBox('user', user.user_id, 'user') : null),
     h('h2', {}, 'Beats'), beats.el);
   const stopSync = syncPlayButtons(beats.el);
   return () => { beats.dispose(); stopSync(); };

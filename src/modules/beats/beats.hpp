@@ -5,6 +5,8 @@
 #include "core/error.hpp"
 #include "core/module.hpp"
 #include "core/services.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -49,6 +51,7 @@ struct BeatInfo {
     std::int64_t price_cents = 0;
     std::string currency;
     std::vector<License> licenses;
+    std::string content_sha256;  // of the original audio: names the licensed work in agreements
 };
 
 // A beat as a music player lists it (the Subsonic API, share links).
@@ -119,12 +122,18 @@ public:
 
     std::optional<BeatInfo> find(const std::string& beat_id) const;
     void set_download_rights(DownloadRights rights);
+    // The tagged MP3 (the preview, with the producer's voice tag) as an attachment named after the
+    // beat, answering req's Range and conditional headers: what a free download hands out.
+    http::Reply tagged_mp3(const http::Request& req, const std::string& beat_id) const;
 
     // For the purchases module, inside its own write transaction, so that a sale and the beat
     // leaving the store commit together.
     std::optional<BeatInfo> find(core::Tx& tx, const std::string& beat_id) const;
     core::Result<void> mark_sold(core::Tx& tx, const std::string& beat_id);       // ready -> sold
     core::Result<void> mark_available(core::Tx& tx, const std::string& beat_id);  // sold -> ready
+    // For moderation, in its transaction: an admin takes the beat out of the store (as a delete does:
+    // buyers keep their downloads). 404 for a beat that is gone already.
+    core::Result<void> take_down(core::Tx& tx, const std::string& beat_id);
     // For the reviews module, in its transaction: keeps rating_avg and rating_count current.
     core::Result<void> rate(core::Tx& tx, const std::string& beat_id, int delta_sum, int delta_count);
     // For music players. A listener is a user id, "" for nobody in particular, or

@@ -2,6 +2,7 @@
 #include "core/event_bus.hpp"
 #include "core/jobs.hpp"
 #include "core/log.hpp"
+#include "http/file_response.hpp"
 #include "http/router.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/beats/demo.hpp"
@@ -147,6 +148,22 @@ BeatsModule::find(const std::string& beat_id) const
     return impl_->service.info(beat_id);
 }
 
+http::Reply
+BeatsModule::tagged_mp3(const http::Request& req, const std::string& beat_id) const
+{
+    auto beat = impl_->service.info(beat_id);
+    auto file = impl_->service.preview(beat_id);
+    if (!beat || !file) {
+        return file ? core::not_found("beat") : file.error();
+    }
+    std::string name;
+    for (unsigned char c : beat->title) {
+        name += c < 0x20 || c == '"' || c == '\\' || c == '/' ? '_' : static_cast<char>(c);
+    }
+    return http::serve_file(req, file->path,
+                            {.mime = file->mime, .cache_control = "private, max-age=0", .download_name = name + " (tagged).mp3"});
+}
+
 void
 BeatsModule::set_download_rights(DownloadRights rights)
 {
@@ -175,6 +192,12 @@ core::Result<void>
 BeatsModule::mark_available(core::Tx& tx, const std::string& beat_id)
 {
     return impl_->service.set_sold(tx, beat_id, false);
+}
+
+core::Result<void>
+BeatsModule::take_down(core::Tx& tx, const std::string& beat_id)
+{
+    return impl_->service.take_down(tx, beat_id);
 }
 
 core::Result<void>

@@ -1,5 +1,6 @@
 #include "modules/beats/service.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/disk.hpp"
 #include "core/ids.hpp"
@@ -522,20 +523,45 @@ Service::remove(const http::Principal& who, const std::string& beat_id)
         if (!beat) {
             return beat.error();
         }
-        const auto now = core::clock::now_ms();
-        tx.query("UPDATE beats_beats SET status = 'deleted', deleted_ms = ?, updated_ms = ? WHERE id = ?")
-            .bind(now, now, beat_id)
-            .exec();
-        count_if_listed(tx, *beat, "deleted");
-        beat->status = "deleted";
-        auto touched = index_for_search(tx, *beat);
-        drop_files(tx, *beat);
-        tx.publish(kBeatDeleted, {{"beat_id", beat_id}, {"producer_id", beat->producer_id}});
-        tx.after_commit([this, beat_id, touched] {
-            forget(beat_id);
-            search_changed(touched);
-        });
+        if (beat->producer_id != who.user_id) {  // an admin removing someone else's beat
+            core::record_audit(tx, {.actor_id = who.user_id,
+                                    .action = "beat.delete",
+                                    .target_type = "beat",
+                                    .target_id = beat_id,
+                                    .details = {{"producer_id", beat->producer_id}, {"title", beat->title}}});
+        }
+        take_out(tx, *beat);
         return {};
+    });
+}
+
+core::Result<void>
+Service::take_down(core::Tx& tx, const std::string& beat_id)
+{
+    auto beat = load(tx.query(kSelectById).bind(beat_id));
+    if (!beat || beat->status == "deleted") {
+        return core::not_found("beat");
+    }
+    take_out(tx, *beat);
+    return {};
+}
+
+// The beat leaves the store; license holders keep their downloads (drop_files keeps what they need).
+void
+Service::take_out(core::Tx& tx, Beat& beat)
+{
+    const auto now = core::clock::now_ms();
+    tx.query("UPDATE beats_beats SET status = 'deleted', deleted_ms = ?, updated_ms = ? WHERE id = ?")
+        .bind(now, now, beat.id)
+        .exec();
+    count_if_listed(tx, beat, "deleted");
+    beat.status = "deleted";
+    auto touched = index_for_search(tx, beat);
+    drop_files(tx, beat);
+    tx.publish(kBeatDeleted, {{"beat_id", beat.id}, {"producer_id", beat.producer_id}});
+    tx.after_commit([this, beat_id = beat.id, touched] {
+        forget(beat_id);
+        search_changed(touched);
     });
 }
 
@@ -762,21 +788,21 @@ Service::info(const std::string& beat_id) const
         return std::nullopt;
     }
     return BeatInfo{beat->id, beat->producer_id, beat->title, beat->artist, beat->status, beat->price_cents,
-                    beat->currency, beat->licenses};
+                    beat->currency, beat->licenses, beat->original_sha256};
 }
 
 std::optional<BeatInfo>
 Service::info(core::Tx& tx, const std::string& beat_id) const
 {
     // Only what a sale needs: this runs on the single writer for every purchase.
-    auto q = tx.query("SELECT id, producer_id, title, artist, status, price_cents, currency, licenses FROM beats_beats "
-                      "WHERE id = ?");
+    auto q = tx.query("SELECT id, producer_id, title, artist, status, price_cents, currency, licenses, original_sha256 "
+                      "FROM beats_beats WHERE id = ?");
     q.bind(beat_id);
     if (!q.step()) {
         return std::nullopt;
     }
     return BeatInfo{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5), q.text(6),
-                    licenses_from_json(boost::json::parse(q.text(7)))};
+                    licenses_from_json(boost::json::parse(q.text(7))), q.text(8)};
 }
 
 core::Result<void>

@@ -68,6 +68,8 @@ public:
     core::Result<void> may_change(const http::Principal& who, const std::string& beat_id) const;  // 404, 403
     core::Result<Beat> update(const http::Principal& who, const std::string& beat_id, const BeatChanges& changes);
     core::Result<void> remove(const http::Principal& who, const std::string& beat_id);
+    // Moderation, in its transaction: the beat leaves the store as a delete would take it.
+    core::Result<void> take_down(core::Tx& tx, const std::string& beat_id);
     core::Result<SearchPage> search(const SearchQuery& query) const;
     // The list answer as JSON, from the search cache when the same query was answered recently.
     core::Result<std::shared_ptr<const std::string>> search_json(const SearchQuery& query);
@@ -136,6 +138,7 @@ private:
                                          std::int64_t offset_ms);
     // In a write: the beat when `who` may change it (404, 403 otherwise).
     core::Result<Beat> changeable(core::Tx& tx, const http::Principal& who, const std::string& beat_id);
+    void take_out(core::Tx& tx, Beat& beat);
     // Points the beat at new stems (or none), releasing the old ones; the caller commits.
     void replace_stems(core::Tx& tx, Beat& beat, const std::optional<std::string>& stems_sha256);
     // The cover's name in the store ("<sha256>.<ext>") when the file is an image we take.

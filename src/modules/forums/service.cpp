@@ -1,5 +1,6 @@
 #include "modules/forums/service.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/ids.hpp"
@@ -203,6 +204,10 @@ Service::close(const http::Principal& who, const std::string& room_id)
             return room;  // closing twice changes nothing
         }
         room.closed_ms = core::clock::now_ms();
+        if (room.created_by != who.user_id) {
+            core::record_audit(tx, {.actor_id = who.user_id, .action = "room.close", .target_type = "room",
+                                    .target_id = room_id, .details = {{"created_by", room.created_by}}});
+        }
         tx.query(kCloseRoom).bind(*room.closed_ms, room_id).exec();
         tx.publish(kRoomClosed, {{"room_id", room_id}, {"closed_by", who.user_id}});
         // Members hear it only once it is true: after the commit. Send, then close: both go through

@@ -13,11 +13,14 @@
 #include "http/router.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/chat/chat.hpp"
+#include "modules/commerce/commerce.hpp"
 #include "modules/notifications/socket.hpp"
 #include "modules/notifications/store.hpp"
 #include "modules/purchases/purchases.hpp"
 #include "modules/reviews/reviews.hpp"
 #include "modules/users/users.hpp"
+
+#include <fmt/format.h>
 
 namespace bb::notifications {
 namespace {
@@ -97,6 +100,43 @@ struct NotificationsModule::Impl {
                 data["beat_ids"] = beat_ids;  // a cart: every beat in it
             }
             store.add(tx, {buyer_id, "purchase", "Your beat has been successfully purchased", std::move(data)});
+        }
+        return {};
+    }
+
+    // An offer moved: the side that did not move hears of it (an expiry tells both). Offers are
+    // "system" notifications whose data names the offer.
+    core::Result<void> on_offer(const core::Event& e, core::Tx& tx)
+    {
+        const auto actor = text(e.payload, "actor_id");
+        const auto status = text(e.payload, "status");
+        const auto title = "“" + text(e.payload, "title") + "”";
+        std::int64_t cents = 0;
+        if (const auto* amount = e.payload.if_contains("amount_cents"); amount != nullptr && amount->is_int64()) {
+            cents = amount->as_int64();
+        }
+        const auto amount = fmt::format("${}.{:02}", cents / 100, cents % 100);
+        boost::json::object data{{"offer_id", text(e.payload, "offer_id")}, {"beat_id", text(e.payload, "beat_id")},
+                                 {"status", status}, {"subject", "offer"}};
+        for (const auto& to : {text(e.payload, "buyer_id"), text(e.payload, "producer_id")}) {
+            if (to.empty() || to == actor) {
+                continue;
+            }
+            const bool to_buyer = to == text(e.payload, "buyer_id");
+            std::string message;
+            if (status == "open") {  // the buyer offered or countered
+                message = "New offer: " + amount + " for " + title;
+            } else if (status == "countered") {
+                message = "Counter-offer: " + amount + " for " + title;
+            } else if (status == "accepted") {
+                message = to_buyer ? "Your offer for " + title + " was accepted: it is in your cart at " + amount
+                                   : "The buyer accepted " + amount + " for " + title;
+            } else if (status == "purchased") {
+                message = "The accepted offer for " + title + " was paid";
+            } else {
+                message = "The offer for " + title + " is " + status;
+            }
+            store.add(tx, {to, "system", message, data});
         }
         return {};
     }
@@ -386,6 +426,8 @@ NotificationsModule::subscribe(core::EventBus& bus)
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_beat_failed(e, tx); });
     bus.subscribe(reviews::kReviewCreated, "notifications.on_review_created",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_review(e, tx); });
+    bus.subscribe(commerce::kOfferChanged, "notifications.on_offer_changed",
+                  [this](const core::Event& e, core::Tx& tx) { return impl_->on_offer(e, tx); });
     bus.subscribe(users::kUserFollowed, "notifications.on_user_followed",
                   [&m](const core::Event& e, core::Tx& tx) { return m.on_follow(e, tx); });
     bus.subscribe(users::kUserDeleted, "notifications.on_user_deleted",

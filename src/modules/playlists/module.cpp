@@ -1,5 +1,6 @@
 // Playlists (seed 001's playback service): a user's ordered lists of beats, private or public.
 // A private playlist of someone else is 404, so its existence is not revealed.
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/ids.hpp"
@@ -81,8 +82,10 @@ struct PlaylistsModule::Impl {
         return visible_to(req.principal ? req.principal->user_id : "", p);
     }
 
-    // Changing: mine (or admin); a public one of someone else is 403, a private one 404.
-    static core::Result<Playlist> owned_by(const std::string& user_id, bool admin, const std::optional<Playlist>& p)
+    // Changing: mine (or admin, which goes into the audit log as `action`); a public one of someone
+    // else is 403, a private one 404.
+    static core::Result<Playlist> owned_by(core::Tx& tx, const std::string& user_id, bool admin,
+                                           const std::optional<Playlist>& p, std::string_view action)
     {
         auto seen = visible_to(user_id, p);
         if (!seen && !admin) {
@@ -94,12 +97,18 @@ struct PlaylistsModule::Impl {
         if (p->owner_id != user_id && !admin) {
             return core::forbidden("only the playlist's owner may change it");
         }
+        if (p->owner_id != user_id) {
+            core::record_audit(tx, {.actor_id = user_id, .action = std::string(action),
+                                    .target_type = "playlist", .target_id = p->id,
+                                    .details = {{"owner_id", p->owner_id}}});
+        }
         return *p;
     }
 
-    core::Result<Playlist> owned(const Request& req, const std::optional<Playlist>& p)
+    core::Result<Playlist> owned(core::Tx& tx, const Request& req, const std::optional<Playlist>& p,
+                                 std::string_view action)
     {
-        return owned_by(req.user().user_id, req.user().is_admin(), p);
+        return owned_by(tx, req.user().user_id, req.user().is_admin(), p, action);
     }
 
     boost::json::object to_json(const Playlist& p)
@@ -226,7 +235,7 @@ struct PlaylistsModule::Impl {
         }
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.update");
             if (!p) {
                 return p.error();
             }
@@ -246,7 +255,7 @@ struct PlaylistsModule::Impl {
     {
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.delete");
             if (!p) {
                 return p.error();
             }
@@ -275,7 +284,7 @@ struct PlaylistsModule::Impl {
         }
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.add_track");
             if (!p) {
                 return p.error();
             }
@@ -303,7 +312,7 @@ struct PlaylistsModule::Impl {
         const std::string id(req.param("playlist_id"));
         const std::string beat_id(req.param("beat_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.remove_track");
             if (!p) {
                 return p.error();
             }
@@ -338,7 +347,7 @@ struct PlaylistsModule::Impl {
         }
         const std::string id(req.param("playlist_id"));
         auto done = db.write([&](core::Tx& tx) -> core::Result<void> {
-            auto p = owned(req, find(tx, id));
+            auto p = owned(tx, req, find(tx, id), "playlist.reorder");
             if (!p) {
                 return p.error();
             }
@@ -492,7 +501,7 @@ PlaylistsModule::edit(const std::string& user_id, bool is_admin, const std::stri
         }
     }
     auto done = impl_->db.write([&](core::Tx& tx) -> core::Result<void> {
-        auto p = Impl::owned_by(user_id, is_admin, impl_->find(tx, playlist_id));
+        auto p = Impl::owned_by(tx, user_id, is_admin, impl_->find(tx, playlist_id), "playlist.update");
         if (!p) {
             return p.error();
         }
@@ -525,7 +534,7 @@ core::Result<void>
 PlaylistsModule::remove(const std::string& user_id, bool is_admin, const std::string& playlist_id)
 {
     return impl_->db.write([&](core::Tx& tx) -> core::Result<void> {
-        auto p = Impl::owned_by(user_id, is_admin, impl_->find(tx, playlist_id));
+        auto p = Impl::owned_by(tx, user_id, is_admin, impl_->find(tx, playlist_id), "playlist.delete");
         if (!p) {
             return p.error();
         }

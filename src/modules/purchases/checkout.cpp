@@ -74,6 +74,9 @@ Service::settle_later(const http::Principal& who, const PurchaseRequest& request
                 return priced.error();
             }
             id = core::new_id();
+            if (auto ok = apply_pricing(tx, request, id, *priced); !ok) {
+                return ok.error();
+            }
             insert(tx, id, who, *priced, std::string(provider.name()), {"pending"});
             tx.query("UPDATE purchases_purchases SET lease_ms = ? WHERE id = ?").bind(lease, id).exec();
             remember(tx, who, request, Answer{0, ""}, id);

@@ -245,6 +245,24 @@ PurchasesModule::stop()
     }
 }
 
+core::Result<CheckoutAnswer>
+PurchasesModule::checkout(const http::Principal& who, Checkout checkout)
+{
+    PurchaseRequest request{.provider = std::move(checkout.provider),
+                            .token = std::move(checkout.token),
+                            .idempotency_key = std::move(checkout.idempotency_key),
+                            .body_hash = std::move(checkout.body_hash),
+                            .pricing = std::move(checkout.pricing)};
+    for (auto& [beat_id, license] : checkout.items) {
+        request.items.push_back({std::move(beat_id), std::move(license)});
+    }
+    auto answer = impl_->service.buy(who, request);
+    if (!answer) {
+        return answer.error();
+    }
+    return CheckoutAnswer{answer->status, std::move(answer->body)};
+}
+
 core::Health
 PurchasesModule::health() const
 {

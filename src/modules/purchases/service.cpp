@@ -1,5 +1,6 @@
 #include "modules/purchases/service.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/ids.hpp"
@@ -128,6 +129,9 @@ Service::replay(core::Tx& tx, const http::Principal& who, const PurchaseRequest&
 core::Result<std::vector<Service::Priced>>
 Service::price(core::Tx& tx, const http::Principal& who, const std::vector<CartItem>& items)
 {
+    if (items.empty()) {
+        return core::invalid_field("items", "there is nothing to buy");
+    }
     std::vector<Priced> out;
     std::set<std::string> seen;
     const auto now = core::clock::now_ms();
@@ -172,6 +176,26 @@ Service::price(core::Tx& tx, const http::Principal& who, const std::vector<CartI
         out.push_back({*beat, *license, files_json(license->files)});
     }
     return out;
+}
+
+core::Result<void>
+Service::apply_pricing(core::Tx& tx, const PurchaseRequest& request, const std::string& purchase_id,
+                       std::vector<Priced>& priced)
+{
+    if (!request.pricing) {
+        return {};
+    }
+    std::vector<PricedLine> lines;
+    for (const auto& p : priced) {
+        lines.push_back({p.beat.beat_id, p.license.type, p.beat.producer_id, p.license.price_cents, p.license.price_cents});
+    }
+    if (auto ok = request.pricing(tx, purchase_id, lines); !ok) {
+        return ok.error();
+    }
+    for (std::size_t i = 0; i < priced.size(); ++i) {
+        priced[i].license.price_cents = std::max<std::int64_t>(0, lines[i].price_cents);
+    }
+    return {};
 }
 
 void
@@ -283,6 +307,9 @@ Service::settle_now(core::Tx& tx, const http::Principal& who, const PurchaseRequ
         return priced.error();
     }
     const std::string id = core::new_id();
+    if (auto ok = apply_pricing(tx, request, id, *priced); !ok) {
+        return ok.error();
+    }
     ChargeRequest charge{id, priced->front().license.currency, {}, request.token};
     for (const auto& p : *priced) {
         charge.lines.push_back({p.beat.title + " (" + p.license.type + " license)", p.license.price_cents});
@@ -532,7 +559,13 @@ Service::refund(const http::Principal& who, const std::string& purchase_id)
     if (auto paid_back = pay_back(purchase_id, std::string(purchase->at("provider").as_string())); !paid_back) {
         return paid_back.error();
     }
-    auto done = db_.write([&](core::Tx& tx) { return revoke(tx, purchase_id); });
+    auto done = db_.write([&](core::Tx& tx) {
+        if (!seller) {
+            core::record_audit(tx, {.actor_id = who.user_id, .action = "purchase.refund", .target_type = "purchase",
+                                    .target_id = purchase_id, .details = {{"total_cents", purchase->at("total_cents")}}});
+        }
+        return revoke(tx, purchase_id);
+    });
     if (!done) {
         return done.error();
     }

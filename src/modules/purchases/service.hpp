@@ -9,6 +9,7 @@
 #include "http/request.hpp"
 #include "modules/beats/beats.hpp"
 #include "modules/purchases/payments.hpp"
+#include "modules/purchases/purchases.hpp"
 #include "modules/purchases/retention.hpp"
 #include "modules/users/users.hpp"
 
@@ -46,6 +47,7 @@ struct PurchaseRequest {
     std::string token;
     std::optional<std::string> idempotency_key;
     std::string body_hash;  // of the raw request, to tell a replay from a reuse of the key
+    Pricing pricing;        // a cart checkout's prices; none: each license's price
 };
 
 // An answer ready to send, so an idempotent replay returns it byte for byte.
@@ -111,6 +113,9 @@ private:
     // The provider's request for a recorded purchase (a resumed one is charged exactly as before).
     ChargeRequest charge_for(core::Tx& tx, const std::string& purchase_id, const std::string& token);
     core::Result<std::vector<Priced>> price(core::Tx& tx, const http::Principal& who, const std::vector<CartItem>& items);
+    // A cart checkout's own prices in place of the licenses' (in the purchase's transaction).
+    core::Result<void> apply_pricing(core::Tx& tx, const PurchaseRequest& request, const std::string& purchase_id,
+                                     std::vector<Priced>& priced);
     void insert(core::Tx& tx, const std::string& id, const http::Principal& who, const std::vector<Priced>& items,
                 const std::string& provider, const Settled& settled);
     void remember(core::Tx& tx, const http::Principal& who, const PurchaseRequest& request, const Answer& answer,

@@ -1,5 +1,6 @@
 #include "modules/reviews/service.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
 #include "core/ids.hpp"
@@ -148,6 +149,10 @@ Service::remove(const http::Principal& who, const std::string& review_id)
         }
         if (r->user_id != who.user_id && !who.is_admin()) {
             return core::forbidden("only the review's author or an admin may delete it");
+        }
+        if (r->user_id != who.user_id) {
+            core::record_audit(tx, {.actor_id = who.user_id, .action = "review.delete", .target_type = "review",
+                                    .target_id = review_id, .details = {{"author_id", r->user_id}, {"beat_id", r->beat_id}}});
         }
         tx.query(kDeleteReview).bind(review_id).exec();
         // The beat may be gone meanwhile (deleted beats keep their row); a missing one has no rating to fix.

@@ -15,19 +15,23 @@ struct UsersModule::Impl {
     core::RateLimiter auth_limiter;
     Service service;
 
-    explicit Impl(core::Services& s)
+    Impl(core::Services& s, mail::MailModule& mail)
         : auth_limiter(s.config.auth_rate, std::chrono::minutes(1)),
           service(s.db, s.secret,
                   {.token_ttl_s = s.config.token_ttl_s,
                    .hash_slots = s.config.hash_concurrency > 0 ? s.config.hash_concurrency
                                                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-                   .hash_queue = s.config.hash_queue},
-                  [this](const std::string& user_id) { profiles.drop(user_id); }, s.hub)
+                   .hash_queue = s.config.hash_queue,
+                   .public_url = s.config.public_url},
+                  [this](const std::string& user_id) { profiles.drop(user_id); }, s.hub, mail)
     {
     }
 };
 
-UsersModule::UsersModule(core::Services& services) : impl_(std::make_unique<Impl>(services)) {}
+UsersModule::UsersModule(core::Services& services, mail::MailModule& mail)
+    : impl_(std::make_unique<Impl>(services, mail))
+{
+}
 
 UsersModule::~UsersModule() = default;
 
@@ -37,6 +41,7 @@ UsersModule::register_routes(http::Router& router)
     users::register_routes(router, impl_->service, impl_->profiles, impl_->auth_limiter, [this](const std::string& id) {
         return impl_->purchased ? impl_->purchased(id) : std::vector<std::string>{};
     });
+    register_email_routes(router, impl_->service, impl_->auth_limiter);
     router.set_authenticator([this](std::string_view token) { return impl_->service.authenticate(token); });
 }
 
@@ -82,10 +87,40 @@ UsersModule::count_beats(core::Tx& tx, const std::string& user_id, int delta)
     impl_->service.add_beats(user_id, delta, tx);
 }
 
+std::optional<std::string>
+UsersModule::email_of(const std::string& user_id) const
+{
+    return impl_->service.email_of(user_id);
+}
+
+core::Result<void>
+UsersModule::follow(const std::string& follower_id, const std::string& followee_id)
+{
+    auto done = impl_->service.follow(http::Principal{follower_id, "", "user"}, followee_id, true);
+    if (!done) {
+        return done.error();
+    }
+    return {};
+}
+
+core::Result<void>
+UsersModule::suspend(core::Tx& tx, const std::string& user_id, const std::string& reason)
+{
+    return impl_->service.suspend(tx, user_id, reason);
+}
+
+core::Result<void>
+UsersModule::unsuspend(core::Tx& tx, const std::string& user_id)
+{
+    return impl_->service.unsuspend(tx, user_id);
+}
+
 core::Result<UserSummary>
 UsersModule::create(const NewUser& user)
 {
-    auto done = impl_->service.signup(user);
+    NewUser trusted = user;
+    trusted.trusted = true;
+    auto done = impl_->service.signup(trusted);
     if (!done) {
         return done.error();
     }

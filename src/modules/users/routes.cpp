@@ -35,7 +35,8 @@ profile_json(const Account& a)
             {"purchased_beats", boost::json::array{}},
             {"beats_count", a.beats_count},
             {"followers_count", a.followers_count},
-            {"following_count", a.following_count}};
+            {"following_count", a.following_count},
+            {"email_verified", a.email_verified}};
 }
 
 boost::json::object
@@ -78,7 +79,8 @@ add_schemas(http::Router& router)
         "bio": {"type": "string"}, "avatar_url": {"type": ["string", "null"]}, "role": {"enum": ["user", "admin"]},
         "created_at": {"type": "string", "format": "date-time"},
         "purchased_beats": {"type": "array", "items": {"type": "string"}},
-        "beats_count": {"type": "integer"}, "followers_count": {"type": "integer"}, "following_count": {"type": "integer"}}})");
+        "beats_count": {"type": "integer"}, "followers_count": {"type": "integer"}, "following_count": {"type": "integer"},
+        "email_verified": {"type": "boolean"}}})");
     router.schema("PublicUser", R"({"type": "object", "required": ["user_id", "username", "created_at"],
         "properties": {"user_id": {"type": "string"}, "username": {"type": "string"}, "bio": {"type": "string"},
         "avatar_url": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"},

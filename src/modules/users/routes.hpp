@@ -12,5 +12,7 @@ namespace bb::users {
 
 void register_routes(http::Router& router, Service& service, core::StringCache& profiles, core::RateLimiter& auth_limiter,
                      PurchasedBeats purchased);
+// Email verification and the forgotten-password reset (email_routes.cpp).
+void register_email_routes(http::Router& router, Service& service, core::RateLimiter& auth_limiter);
 
 }  // namespace bb::users

@@ -1,5 +1,6 @@
 #include "modules/users/service.hpp"
 
+#include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/jwt.hpp"
@@ -14,10 +15,11 @@ namespace {
 constexpr const char* kSelectAccount =
     "SELECT id, username, email, bio, avatar_url, role, created_ms, beats_count, "
     "(SELECT COUNT(*) FROM users_follows WHERE followee_id = a.id), "
-    "(SELECT COUNT(*) FROM users_follows WHERE follower_id = a.id) "
+    "(SELECT COUNT(*) FROM users_follows WHERE follower_id = a.id), email_verified_ms "
     "FROM users_accounts a WHERE id = ? AND deleted_ms IS NULL";
 constexpr const char* kSelectLogin =
-    "SELECT id, password_hash FROM users_accounts WHERE (username_key = ?1 OR email_key = ?1) AND deleted_ms IS NULL";
+    "SELECT id, password_hash, suspended_ms FROM users_accounts WHERE (username_key = ?1 OR email_key = ?1) "
+    "AND deleted_ms IS NULL";
 constexpr const char* kSelectSession =
     "SELECT s.user_id, s.expires_ms, s.revoked_ms, a.role, a.deleted_ms FROM users_sessions s "
     "JOIN users_accounts a ON a.id = s.user_id WHERE s.id = ?";
@@ -55,7 +57,7 @@ Account
 read_account(core::Query& q)
 {
     return Account{q.text(0), q.text(1), q.text(2), q.text(3), q.opt_text(4), q.text(5), q.int64(6),
-                   q.int64(7), q.int64(8), q.int64(9)};
+                   q.int64(7), q.int64(8), q.int64(9), !q.is_null(10)};
 }
 
 bool
@@ -98,14 +100,16 @@ check_password(const std::string& password)
 }
 
 Service::Service(core::Db& db, const std::string& secret, Settings settings,
-                 std::function<void(const std::string&)> on_changed, http::WsHub& hub)
+                 std::function<void(const std::string&)> on_changed, http::WsHub& hub, mail::MailModule& mail)
     : db_(db),
       secret_(secret),
       settings_(settings),
       passwords_(settings.hash_slots, settings.hash_queue),
       failed_logins_(5, std::chrono::minutes(5)),
       on_changed_(std::move(on_changed)),
-      hub_(hub)
+      hub_(hub),
+      flows_(db, mail, passwords_, settings.public_url,
+             [this](core::Tx& tx, const std::string& user_id) { revoke_sessions(tx, user_id, ""); })
 {
 }
 
@@ -176,13 +180,18 @@ Service::signup(const NewUser& input)
             tx.query(kInsertAccount)
                 .bind(id, input.username, lower(input.username), input.email, lower(input.email), *hash, role, now, now)
                 .exec();
+            if (input.trusted) {
+                tx.query("UPDATE users_accounts SET email_verified_ms = ? WHERE id = ?").bind(now, id).exec();
+            } else if (auto mailed = flows_.send_verification(tx, id, input.username, input.email); !mailed) {
+                return mailed.error();
+            }
             auto token = issue_token(tx, id);
             if (!token) {
                 return token.error();
             }
             tx.publish(kUserRegistered, {{"user_id", id}, {"username", input.username},
                                          {"created_at", core::clock::rfc3339(now)}});
-            Account account{id, input.username, input.email, "", std::nullopt, role, now, 0, 0, 0};
+            Account account{id, input.username, input.email, "", std::nullopt, role, now, 0, 0, 0, input.trusted};
             return SignedIn{std::move(account), std::move(*token)};
         });
         if (signed_in) {
@@ -201,11 +210,13 @@ core::Result<SignedIn>
 Service::login(const std::string& identifier, const std::string& password)
 {
     std::optional<std::pair<std::string, std::string>> found;  // id, hash
+    bool suspended = false;
     db_.read([&](core::Conn& conn) {
         auto q = conn.query(kSelectLogin);
         q.bind(lower(identifier));
         if (q.step()) {
             found.emplace(q.text(0), q.text(1));
+            suspended = !q.is_null(2);
         }
     });
     // Failures count per account, whichever name or email was typed; unknown names count alone.
@@ -223,6 +234,10 @@ Service::login(const std::string& identifier, const std::string& password)
         return invalid_credentials();
     }
     failed_logins_.give_back(key);
+    if (suspended) {  // said only to whoever knows the password
+        return core::Error{core::Code::kForbidden, "account_suspended",
+                           "this account is suspended; what you bought stays yours", {}};
+    }
     auto token = db_.write([&](core::Tx& tx) { return issue_token(tx, found->first); });
     if (!token) {
         return token.error();
@@ -289,9 +304,23 @@ Service::update_profile(const std::string& user_id, const ProfileChanges& change
                 .exec();
         }
         if (changes.email) {
-            tx.query("UPDATE users_accounts SET email = ?, email_key = ?, updated_ms = ? WHERE id = ?")
-                .bind(*changes.email, lower(*changes.email), now, user_id)
-                .exec();
+            // A new address is unverified until its own link is opened.
+            const auto changed = tx.query("UPDATE users_accounts SET email = ?, email_key = ?, email_verified_ms = NULL, "
+                                          "updated_ms = ? WHERE id = ? AND email_key != ?")
+                                     .bind(*changes.email, lower(*changes.email), now, user_id, lower(*changes.email))
+                                     .exec();
+            if (changed > 0) {
+                auto name = tx.query("SELECT username FROM users_accounts WHERE id = ?");
+                name.bind(user_id);
+                name.step();
+                if (auto mailed = flows_.send_verification(tx, user_id, name.text(0), *changes.email); !mailed) {
+                    return mailed.error();
+                }
+            } else {  // the same address in another case: only the spelling changes
+                tx.query("UPDATE users_accounts SET email = ?, updated_ms = ? WHERE id = ?")
+                    .bind(*changes.email, now, user_id)
+                    .exec();
+            }
         }
         if (changes.bio) {
             tx.query("UPDATE users_accounts SET bio = ?, updated_ms = ? WHERE id = ?").bind(*changes.bio, now, user_id).exec();
@@ -344,6 +373,10 @@ Service::remove(const http::Principal& who, const std::string& user_id)
     }
     return db_.write([&](core::Tx& tx) -> core::Result<void> {
         const auto now = core::clock::now_ms();
+        if (who.user_id != user_id) {
+            core::record_audit(tx, {.actor_id = who.user_id, .action = "user.delete", .target_type = "user",
+                                    .target_id = user_id});
+        }
         const auto changed = tx.query("UPDATE users_accounts SET deleted_ms = ?, username_key = NULL, email_key = NULL, "
                                       "email = '', password_hash = '', bio = '', avatar_url = NULL, updated_ms = ? "
                                       "WHERE id = ? AND deleted_ms IS NULL")
@@ -525,6 +558,59 @@ Service::followers_of(const std::string& user_id, const std::string& after, int 
         q.bind(user_id, after, limit);
         while (q.step()) {
             out.push_back(q.text(0));
+        }
+    });
+    return out;
+}
+
+core::Result<void>
+Service::suspend(core::Tx& tx, const std::string& user_id, const std::string& reason)
+{
+    const auto now = core::clock::now_ms();
+    const auto changed = tx.query("UPDATE users_accounts SET suspended_ms = ?, suspended_reason = ?, updated_ms = ? "
+                                  "WHERE id = ? AND deleted_ms IS NULL AND suspended_ms IS NULL")
+                             .bind(now, reason, now, user_id)
+                             .exec();
+    if (changed == 0) {
+        auto q = tx.query("SELECT suspended_ms FROM users_accounts WHERE id = ? AND deleted_ms IS NULL");
+        q.bind(user_id);
+        if (!q.step()) {
+            return core::not_found("user");
+        }
+        return core::conflict("already_suspended", "this account is suspended already");
+    }
+    revoke_sessions(tx, user_id, "");
+    tx.after_commit([this, user_id] { hub_.close_account(user_id, 1008, "account suspended"); });
+    return {};
+}
+
+core::Result<void>
+Service::unsuspend(core::Tx& tx, const std::string& user_id)
+{
+    const auto changed = tx.query("UPDATE users_accounts SET suspended_ms = NULL, suspended_reason = NULL, updated_ms = ? "
+                                  "WHERE id = ? AND deleted_ms IS NULL AND suspended_ms IS NOT NULL")
+                             .bind(core::clock::now_ms(), user_id)
+                             .exec();
+    if (changed == 0) {
+        auto q = tx.query("SELECT 1 FROM users_accounts WHERE id = ? AND deleted_ms IS NULL");
+        q.bind(user_id);
+        if (!q.step()) {
+            return core::not_found("user");
+        }
+        return core::conflict("not_suspended", "this account is not suspended");
+    }
+    return {};
+}
+
+std::optional<std::string>
+Service::email_of(const std::string& user_id) const
+{
+    std::optional<std::string> out;
+    db_.read([&](core::Conn& conn) {
+        auto q = conn.query("SELECT email FROM users_accounts WHERE id = ? AND deleted_ms IS NULL");
+        q.bind(user_id);
+        if (q.step()) {
+            out = q.text(0);
         }
     });
     return out;

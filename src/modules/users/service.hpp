@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/rate_limiter.hpp"
 #include "http/request.hpp"
+#include "modules/users/email_flows.hpp"
 #include "modules/users/passwords.hpp"
 #include "modules/users/session_cache.hpp"
 #include "modules/users/users.hpp"
@@ -31,6 +32,7 @@ struct Account {
     std::int64_t beats_count = 0;
     std::int64_t followers_count = 0;
     std::int64_t following_count = 0;
+    bool email_verified = false;
 };
 
 struct IssuedToken {
@@ -62,10 +64,11 @@ public:
         int token_ttl_s = 7 * 24 * 3600;
         int hash_slots = 2;
         int hash_queue = 64;
+        std::string public_url;  // links in mail point here
     };
     // on_changed(user_id) runs after a commit that changed what others see of that user.
     Service(core::Db& db, const std::string& secret, Settings settings, std::function<void(const std::string&)> on_changed,
-            http::WsHub& hub);
+            http::WsHub& hub, mail::MailModule& mail);
 
     core::Result<SignedIn> signup(const NewUser& input);
     core::Result<SignedIn> login(const std::string& identifier, const std::string& password);
@@ -80,6 +83,10 @@ public:
     std::optional<UserSummary> find(std::string_view id_or_username) const;
     std::vector<std::string> followers_of(const std::string& user_id, const std::string& after, int limit) const;
     core::Result<void> add_beats(const std::string& user_id, int delta, core::Tx& tx);
+    std::optional<std::string> email_of(const std::string& user_id) const;
+    core::Result<void> suspend(core::Tx& tx, const std::string& user_id, const std::string& reason);
+    core::Result<void> unsuspend(core::Tx& tx, const std::string& user_id);
+    EmailFlows& email_flows() { return flows_; }
 
 private:
     core::Result<IssuedToken> issue_token(core::Tx& tx, const std::string& user_id);
@@ -93,6 +100,7 @@ private:
     core::RateLimiter failed_logins_;
     std::function<void(const std::string&)> on_changed_;
     http::WsHub& hub_;
+    EmailFlows flows_;
 };
 
 // Input rules, shared by signup, profile update and the CLI. Each returns the problem or "".

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/module.hpp"
 #include "core/services.hpp"
+#include "modules/mail/mail.hpp"
 
 #include <functional>
 #include <memory>
@@ -32,6 +33,8 @@ struct NewUser {
     std::string email;
     std::string password;
     bool admin = false;
+    // Made by an admin (the CLI, the demo): the address counts as verified and no mail goes out.
+    bool trusted = false;
 };
 
 // The beats a user has bought, for their profile. Set by the purchases module (which depends on
@@ -40,7 +43,7 @@ using PurchasedBeats = std::function<std::vector<std::string>(const std::string&
 
 class UsersModule : public core::Module {
 public:
-    explicit UsersModule(core::Services& services);
+    UsersModule(core::Services& services, mail::MailModule& mail);
     ~UsersModule() override;
 
     std::string_view name() const override { return "users"; }
@@ -50,6 +53,14 @@ public:
 
     // Accepts a user id or a username (case-insensitive). Deleted users are not found.
     std::optional<UserSummary> find(std::string_view id_or_username) const;
+    // Moderation, in its transaction: a suspended account's sessions end and it cannot log in (403
+    // account_suspended) until lifted; what it bought and sold stays. 404 unknown, 409 no change.
+    core::Result<void> suspend(core::Tx& tx, const std::string& user_id, const std::string& reason);
+    core::Result<void> unsuspend(core::Tx& tx, const std::string& user_id);
+    // A follow made for the user (a free download paid for with a follow); following twice is fine.
+    core::Result<void> follow(const std::string& follower_id, const std::string& followee_id);
+    // Where mail for the user goes (receipts, notices); nullopt for an unknown or deleted user.
+    std::optional<std::string> email_of(const std::string& user_id) const;
     // The admin CLI's `user create` (and the demo catalogue's producers).
     core::Result<UserSummary> create(const NewUser& user);
     // The beats module keeps the public profile's beats_count current, in its own transaction
